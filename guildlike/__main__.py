@@ -1,0 +1,3 @@
+from guildlike.cli.main import run_main
+
+run_main()

@@ -1,0 +1,86 @@
+"""``guildlike label`` and ``guildlike tag``: change labels and tags of runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..errors import UsageError
+from .common import Command, build_filter, confirm, filter_options, make_context, run_rows, select_runs
+from .ui import err, out
+
+
+@click.command(cls=Command)
+@click.argument("runs_arg", metavar="[RUN...]", nargs=-1)
+@click.option("-s", "--set", "set_", metavar="VAL", help="Set the label.")
+@click.option("-a", "--append", metavar="VAL", help="Append to the label.")
+@click.option("-p", "--prepend", metavar="VAL", help="Prepend to the label.")
+@click.option("-rm", "--remove", metavar="VAL", multiple=True, help="Remove text from the label.")
+@click.option("-c", "--clear", is_flag=True, help="Clear the label.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@filter_options
+def label(runs_arg: tuple[str, ...], set_: str | None, append: str | None, prepend: str | None,
+          remove: tuple[str, ...], clear: bool, yes: bool, **kw: Any) -> None:
+    """Set or change the label of runs."""
+    chosen = [x for x in (set_ is not None, append is not None, prepend is not None, bool(remove), clear) if x]
+    if len(chosen) != 1:
+        raise UsageError("specify one of --set, --append, --prepend, --remove or --clear")
+    ctx = make_context()
+    selected = select_runs(ctx, runs_arg, build_filter(kw), "label")
+    if not selected:
+        out("Nothing to label.")
+        return
+    if not yes:
+        if set_ is not None:
+            head = f"You are about to label the following runs with '{set_}':"
+        elif clear:
+            head = "You are about to clear the labels of the following runs:"
+        else:
+            head = "You are about to modify the labels of the following runs:"
+        confirm([head] + run_rows(ctx, selected), "Continue?", True)
+    for r in selected:
+        cur = r.label
+        if set_ is not None:
+            new = set_
+        elif append is not None:
+            new = f"{cur} {append}".strip()
+        elif prepend is not None:
+            new = f"{prepend} {cur}".strip()
+        elif remove:
+            new = cur
+            for text in remove:
+                new = " ".join(new.replace(text, " ").split())
+        else:
+            new = ""
+        r.set("label", new)
+        r.set("label_template", new)
+    err(f"Labeled {len(selected)} run(s)" if not clear else f"Cleared label for {len(selected)} run(s)")
+
+
+@click.command(cls=Command)
+@click.argument("runs_arg", metavar="[RUN...]", nargs=-1)
+@click.option("-a", "--add", multiple=True, metavar="TAG", help="Add a tag.")
+@click.option("-d", "--delete", multiple=True, metavar="TAG", help="Remove a tag.")
+@click.option("-c", "--clear", is_flag=True, help="Remove all tags.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@filter_options
+def tag(runs_arg: tuple[str, ...], add: tuple[str, ...], delete: tuple[str, ...], clear: bool, yes: bool, **kw: Any) -> None:
+    """Add or remove tags of runs. Labels are not changed."""
+    if not (add or delete or clear):
+        raise UsageError("specify --add, --delete or --clear")
+    ctx = make_context()
+    selected = select_runs(ctx, runs_arg, build_filter(kw), "tag")
+    if not selected:
+        out("Nothing to tag.")
+        return
+    if not yes:
+        confirm(["You are about to modify tags for the following runs:"] + run_rows(ctx, selected), "Continue?", True)
+    for r in selected:
+        tags = [] if clear else r.tags
+        tags = [t for t in tags if t not in delete]
+        for t in add:
+            if t not in tags:
+                tags.append(t)
+        r.set("tags", tags)
+    err(f"Modified tags for {len(selected)} run(s)")

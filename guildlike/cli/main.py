@@ -1,0 +1,106 @@
+"""The ``guildlike`` command: a lazy group and the one error handler.
+
+Subcommands are imported only when used, so ``guildlike --help`` and a
+listing start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..errors import GuildlikeError
+
+COMMANDS = {
+    "run": ("guildlike.cli.run_cmd", "run", "Run an operation."),
+    "runs": ("guildlike.cli.runs_cmd", "runs", "Show or manage runs."),
+    "select": ("guildlike.cli.select_cmd", "select", "Select a run and show its id, directory or an attribute."),
+    "ls": ("guildlike.cli.ls_cmd", "ls", "List the files of a run."),
+    "cat": ("guildlike.cli.cat_cmd", "cat", "Show a run file or its output."),
+    "label": ("guildlike.cli.label_cmd", "label", "Set or change run labels."),
+    "tag": ("guildlike.cli.label_cmd", "tag", "Add or remove run tags."),
+    "operations": ("guildlike.cli.operations_cmd", "operations", "Show the project's operations."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="guildlike")
+def cli() -> None:
+    """guildlike: run, track and restart experiments and pipelines."""
+
+
+def _usage_error(e: click.UsageError, argv: list[str]) -> int:
+    path = e.ctx.command_path if e.ctx else "guildlike"
+    words = path.split()
+    if len(words) >= 3 and words[-1] == "list" and "list" not in argv:
+        words = words[:-1]
+    path = " ".join(["guildlike"] + words[1:])
+    msg = e.format_message()
+    sys.stderr.write(f"guildlike: {msg}\n")
+    if e.ctx is not None:
+        sys.stderr.write(f"Try '{path} --help' for more information.\n")
+    return e.exit_code
+
+
+def report(e: GuildlikeError) -> int:
+    sys.stdout.flush()
+    if e.message:
+        sys.stderr.write(f"guildlike: {e.message}\n" if e.prefix else f"{e.message}\n")
+    for line in e.hints:
+        sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+    return e.exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        cli.main(args=argv, prog_name="guildlike", standalone_mode=False)
+        return 0
+    except GuildlikeError as e:
+        return report(e)
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.UsageError as e:
+        return _usage_error(e, argv)
+    except click.exceptions.Abort:
+        sys.stderr.write("\n")
+        return 4
+    except click.ClickException as e:
+        sys.stderr.write(f"guildlike: {e.format_message()}\n")
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 1
+
+
+def run_main() -> Any:
+    code = main()
+    sys.stdout.flush()
+    sys.exit(code)

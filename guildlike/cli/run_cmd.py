@@ -1,0 +1,103 @@
+"""``guildlike run``: run, stage, start or restart an operation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..errors import UsageError
+from ..ops.options import RunOptions
+from .common import Command, confirm, make_context
+
+
+def _split_args(opspec: str | None, args: tuple[str, ...], restarting: bool) -> tuple[str | None, list[str], list[str]]:
+    """(opspec, flag args, batch files)."""
+    items = list(args)
+    if opspec is not None and (restarting or "=" in opspec or opspec.startswith("@")):
+        items.insert(0, opspec)
+        opspec = None
+    files = [a[1:] for a in items if a.startswith("@")]
+    flags = [a for a in items if not a.startswith("@")]
+    return opspec, flags, files
+
+
+def _confirm_run(what: str, flag_args: list[str]) -> None:
+    lines = [f"You are about to run {what}"]
+    lines += [f"  {a.replace('=', ': ', 1)}" for a in flag_args]
+    confirm(lines, "Continue?", True)
+
+
+@click.command(cls=Command)
+@click.argument("opspec", required=False)
+@click.argument("flags", nargs=-1)
+@click.option("-l", "--label", help="Label for the run (may use ${flag} references).")
+@click.option("-t", "--tag", "tags", multiple=True, help="Tag for the run (may be repeated).")
+@click.option("--run-id", help="Use this id for the new run.")
+@click.option("--stage", is_flag=True, help="Stage the run without starting it.")
+@click.option("--start", "start", metavar="RUN", help="Start a staged run.")
+@click.option("--restart", "restart", metavar="RUN", help="Restart a run in its own directory.")
+@click.option("--needed", is_flag=True, help="Skip when a matching run exists (or, with --restart, when flags are unchanged).")
+@click.option("--force-sourcecode", is_flag=True, help="On restart, use the project's current source code.")
+@click.option("--force-flags", is_flag=True, help="Accept flags the operation does not define.")
+@click.option("-m", "--max-trials", type=click.IntRange(min=1), help="Number of trials of a search (default 20).")
+@click.option("-o", "--optimizer", help="Optimizer for a batch: random, bayesian (tpe).")
+@click.option("--random-seed", type=int, help="Seed for random search.")
+@click.option("--keep-batch", is_flag=True, help="Keep the batch run when it completes.")
+@click.option("--fail-on-trial-error", is_flag=True, help="Stop a batch at the first failing trial.")
+@click.option("--stage-trials", is_flag=True, help="Stage the trials of a batch without running them.")
+@click.option("--max-parallel", type=click.IntRange(min=1), default=1, help="Trials to run at once.")
+@click.option("--print-trials", is_flag=True, help="Show the trials of a batch and run nothing.")
+@click.option("--minimize", metavar="SCALAR", help="Scalar an optimizer minimizes (default loss).")
+@click.option("--maximize", metavar="SCALAR", help="Scalar an optimizer maximizes.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
+    """Run an operation: `guildlike run OP [FLAG=VALUE...]`.
+
+    A list value (`lr=[0.01,0.1]`) runs a grid of trials; a range
+    (`x=[-2.0:2.0]`) a random search. `@FILE` reads trials from a CSV, JSON
+    or YAML file.
+    """
+    from ..ops import restart as restart_mod
+    from ..ops import run as run_mod
+
+    ctx = make_context()
+    restarting = bool(kw["restart"] or kw["start"])
+    opspec, flag_args, files = _split_args(opspec, flags, restarting)
+    if kw["restart"] and kw["start"]:
+        raise UsageError("--restart and --start cannot be used together")
+    opts = RunOptions(
+        label=kw["label"],
+        tags=list(kw["tags"]),
+        run_id=kw["run_id"],
+        stage=kw["stage"],
+        needed=kw["needed"],
+        force_sourcecode=kw["force_sourcecode"],
+        force_flags=kw["force_flags"],
+        max_trials=kw["max_trials"],
+        random_seed=kw["random_seed"],
+        optimizer=kw["optimizer"],
+        keep_batch=kw["keep_batch"],
+        fail_on_trial_error=kw["fail_on_trial_error"],
+        stage_trials=kw["stage_trials"],
+        max_parallel=kw["max_parallel"],
+        print_trials=kw["print_trials"],
+        minimize=kw["minimize"],
+        maximize=kw["maximize"],
+        batch_files=files,
+    )
+    if kw["restart"]:
+        if not kw["yes"]:
+            _confirm_run(kw["restart"], flag_args)
+        restart_mod.restart_spec(ctx, kw["restart"], flag_args, opts)
+        return
+    if kw["start"]:
+        if not kw["yes"]:
+            _confirm_run(kw["start"], flag_args)
+        restart_mod.start_staged(ctx, kw["start"], opts)
+        return
+    if not opspec:
+        raise UsageError("missing operation", ["Try 'guildlike operations' for a list of available operations."])
+    if not kw["yes"] and not opts.print_trials:
+        _confirm_run(opspec, flag_args)
+    run_mod.run_op(ctx, opspec, flag_args, opts)

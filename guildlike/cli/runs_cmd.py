@@ -1,0 +1,183 @@
+"""``guildlike runs``: list, info, delete, restore, purge (``list`` is the default)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from ..store import rows, store
+from .common import Command, build_filter, confirm, expand_status_args, filter_options, make_context, run_rows, select_one, select_runs
+from .ui import err, out
+
+DEFAULT_LIMIT = 20
+
+
+class DefaultGroup(click.Group):
+    """A group whose first argument, when not a subcommand, goes to ``list``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = ["list"] + list(args)
+        return super().parse_args(ctx, expand_status_args(args))
+
+
+@click.group(cls=DefaultGroup)
+def runs() -> None:
+    """Show or manage runs. Without a subcommand, lists runs."""
+
+
+@runs.command("list", cls=Command)
+@click.option("-a", "--all", "show_all", is_flag=True, help="Show all runs.")
+@click.option("-n", "--limit", type=click.IntRange(min=1), help="Show at most N runs.")
+@click.option("-m", "--more", count=True, help="Show 20 more runs (may be repeated).")
+@click.option("-s", "--simplified", is_flag=True, help="Show index, operation, status and label only.")
+@click.option("-d", "--deleted", is_flag=True, help="Show deleted runs.")
+@filter_options
+def list_runs(show_all: bool, limit: int | None, more: int, simplified: bool, deleted: bool, **kw: Any) -> None:
+    """List runs, newest first."""
+    ctx = make_context()
+    flt = build_filter(kw)
+    runs_ = store.list_runs(ctx, flt, deleted=deleted)
+    total = len(runs_)
+    if not show_all:
+        if limit is not None:
+            runs_ = runs_[:limit]
+        else:
+            n = DEFAULT_LIMIT * (1 + more)
+            if total > n:
+                err(f"Showing the first {n} runs ({total} total) - use --all to show all or -m to show more")
+            runs_ = runs_[:n]
+    lines = rows.simple_rows(runs_, ctx.cwd) if simplified else rows.full_rows(runs_, ctx.cwd)
+    if lines:
+        out("\n".join(lines))
+
+
+def _info_fields(ctx: Any, run: Any) -> list[tuple[str, Any]]:
+    from ..ops import scalars as scalars_mod
+    from ..util.timeutil import format_us
+
+    ref = run.opref
+    gf = ""
+    if ref is not None:
+        gf = ref.pkg_path if ref.pkg_type == "guildfile" else ref.project_dir
+    pid = ""
+    if run.status == "running":
+        from ..store.status import read_lock
+
+        lock = read_lock(run.path)
+        pid = str(lock[0]) if lock else ""
+    cmd = run.get("cmd") or []
+    attempts = run.get("attempts") or []
+    fields: list[tuple[str, Any]] = [
+        ("id", run.id),
+        ("operation", ref.op_name if ref else ""),
+        ("from", gf),
+        ("status", run.status),
+        ("started", format_us(run.get("started"))),
+        ("stopped", format_us(run.get("stopped"))),
+        ("marked", "no"),
+        ("label", run.label),
+        ("sourcecode_digest", run.get("sourcecode_digest") or ""),
+        ("vcs_commit", (run.get("vcs_commit") or "")),
+        ("run_dir", str(run.path)),
+        ("command", " ".join(str(c) for c in cmd) if isinstance(cmd, list) else str(cmd)),
+        ("exit_status", "" if run.get("exit_status") is None else run.get("exit_status")),
+        ("pid", pid),
+        ("attempts", len(attempts) if attempts else (1 if run.get("started") else 0)),
+        ("tags", run.tags),
+        ("flags", run.flags),
+        ("scalars", {k: (v.get("last"), v.get("step", 0)) for k, v in sorted(scalars_mod.read(run.path).items())}),
+    ]
+    return fields
+
+
+def _fmt_flag(val: Any) -> str:
+    from ..util.yamlutil import encode_value
+
+    return encode_value(val)
+
+
+@runs.command("info", cls=Command)
+@click.argument("run", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the fields as JSON.")
+@filter_options
+def info(run: str | None, as_json: bool, **kw: Any) -> None:
+    """Show details of a run (the latest by default)."""
+    ctx = make_context()
+    r = select_one(ctx, run, build_filter(kw), "runs info")
+    fields = _info_fields(ctx, r)
+    if as_json:
+        data = {k: v for k, v in fields}
+        data["scalars"] = {k: {"value": v[0], "step": v[1]} for k, v in data["scalars"].items()}
+        out(json.dumps(data, indent=2, sort_keys=False, default=str))
+        return
+    lines = []
+    for name, val in fields:
+        if name == "tags":
+            lines.append("tags:")
+            lines += [f"  - {t}" for t in val]
+        elif name == "flags":
+            lines.append("flags:")
+            lines += [f"  {k}: {_fmt_flag(val[k])}" for k in sorted(val)]
+        elif name == "scalars":
+            lines.append("scalars:")
+            lines += [f"  {k}: {v:f} (step {s})" for k, (v, s) in val.items()]
+        else:
+            lines.append(f"{name}: {val}")
+    out("\n".join(lines))
+
+
+def _change_runs(verb: str, deleted: bool, default_yes: bool, runs_arg: tuple[str, ...], yes: bool, kw: dict[str, Any]) -> None:
+    ctx = make_context()
+    flt = build_filter(kw)
+    help_cmd = f"runs {verb}"
+    selected = select_runs(ctx, runs_arg, flt, help_cmd, deleted=deleted)
+    if not selected:
+        out({"delete": "Nothing to delete.", "restore": "Nothing to restore.", "purge": "Nothing to purge."}[verb])
+        return
+    n = len(selected)
+    if not yes:
+        if verb == "delete":
+            confirm(["You are about to delete the following runs:"] + run_rows(ctx, selected), f"Delete {n} run(s)?", True)
+        elif verb == "restore":
+            confirm(["You are about to restore the following runs:"] + run_rows(ctx, selected), f"Restore {n} run(s)?", True)
+        else:
+            confirm(
+                ["WARNING: You are about to permanently delete the following runs:"] + run_rows(ctx, selected),
+                f"Permanently delete {n} run(s)?",
+                False,
+            )
+    if verb == "delete":
+        from ..store.status import RUNNING
+
+        busy = [r for r in selected if r.status == RUNNING]
+        if busy:
+            from ..errors import RunBusy
+
+            raise RunBusy(f"cannot delete running run {busy[0].id}", ["Stop it first."])
+        store.delete_runs(ctx, selected)
+        err(f"Deleted {n} run(s)")
+    elif verb == "restore":
+        store.restore_runs(ctx, selected)
+        err(f"Restored {n} run(s)")
+    else:
+        store.purge_runs(ctx, selected)
+        err(f"Permanently deleted {n} run(s)")
+
+
+def _change_command(verb: str, deleted: bool, default_yes: bool, doc: str) -> click.Command:
+    @click.argument("runs_arg", metavar="[RUN...]", nargs=-1)
+    @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+    @filter_options
+    def cmd(runs_arg: tuple[str, ...], yes: bool, **kw: Any) -> None:
+        _change_runs(verb, deleted, default_yes, runs_arg, yes, kw)
+
+    cmd.__doc__ = doc
+    return click.command(verb, cls=Command)(cmd)
+
+
+runs.add_command(_change_command("delete", False, True, "Delete runs (move them to the trash)."))
+runs.add_command(_change_command("restore", True, True, "Restore deleted runs."))
+runs.add_command(_change_command("purge", True, False, "Permanently delete deleted runs."))

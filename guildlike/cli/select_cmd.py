@@ -1,0 +1,51 @@
+"""``guildlike select``: print a run's id, directory or an attribute."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..errors import GuildlikeError
+from .common import Command, build_filter, filter_options, make_context, select_one
+from .ui import out
+
+
+def format_attr(run: Any, name: str) -> str:
+    from ..util import yamlutil
+    from ..util.timeutil import format_us
+
+    if name == "status":
+        return run.status
+    if name in ("label",):
+        return run.label
+    val = run.get(name)
+    if val is None:
+        raise GuildlikeError(f"no such run attribute '{name}'")
+    if name in ("started", "stopped", "initialized") and isinstance(val, int):
+        return format_us(val)
+    if isinstance(val, (dict, list)):
+        return yamlutil.dump(val).rstrip("\n")
+    if isinstance(val, bool):
+        return "true" if val else "false"
+    return str(val)
+
+
+@click.command(cls=Command)
+@click.argument("run", required=False)
+@click.option("-s", "--short-id", is_flag=True, help="Print the short id.")
+@click.option("--path", "--dir", "path", is_flag=True, help="Print the run directory.")
+@click.option("-a", "--attr", help="Print an attribute of the run.")
+@filter_options
+def select(run: str | None, short_id: bool, path: bool, attr: str | None, **kw: Any) -> None:
+    """Select a run (the latest by default) and print its id."""
+    ctx = make_context()
+    r = select_one(ctx, run, build_filter(kw), "select")
+    if attr:
+        out(format_attr(r, attr))
+    elif path:
+        out(str(r.path))
+    elif short_id:
+        out(r.short_id)
+    else:
+        out(r.id)

@@ -1,0 +1,50 @@
+"""The terminal side of the library's ``UI``: log lines, messages, process output."""
+
+from __future__ import annotations
+
+import sys
+
+
+class TerminalUI:
+    def __init__(self) -> None:
+        self._progress_shown = False
+
+    def _clear_progress(self) -> None:
+        if self._progress_shown:
+            sys.stderr.write("\r\033[K")
+            self._progress_shown = False
+
+    def info(self, msg: str) -> None:
+        self._clear_progress()
+        sys.stdout.flush()
+        sys.stderr.write(f"INFO: [guildlike] {msg}\n")
+        sys.stderr.flush()
+
+    def message(self, msg: str) -> None:
+        self._clear_progress()
+        sys.stdout.write(msg + "\n")
+        sys.stdout.flush()
+
+    def stream(self, data: bytes, err: bool) -> None:
+        self._clear_progress()
+        f = sys.stderr if err else sys.stdout
+        f.flush()
+        f.buffer.write(data)
+        f.buffer.flush()
+
+    def progress(self, msg: str) -> None:
+        if sys.stderr.isatty():
+            sys.stderr.write(f"\r\033[K{msg}")
+            sys.stderr.flush()
+            self._progress_shown = True
+
+
+def err(msg: str) -> None:
+    sys.stdout.flush()
+    sys.stderr.write(msg + "\n")
+    sys.stderr.flush()
+
+
+def out(msg: str) -> None:
+    sys.stdout.write(msg + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,1 @@
+"""guild.yml: operation definitions, flags, source code selection."""

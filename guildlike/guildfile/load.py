@@ -1,0 +1,340 @@
+"""Reading guild.yml and resolving operation specs to ``OpDef``s.
+
+Two formats are read: operation-only (a mapping of op names to op
+definitions) and full (a list of ``- model: NAME`` entries with
+``operations:``). In the full format ops are named ``model:op`` and ``op``
+alone means the default model's op (the one marked ``default: yes``, else
+the first).
+"""
+
+from __future__ import annotations
+
+import difflib
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import GuildfileError, OpDefError
+from ..util import yamlutil
+from . import flags_import
+from .opdef import FLAG_TYPES, FlagDef, OpDef
+
+OP_KEYS = {
+    "main",
+    "exec",
+    "description",
+    "flags",
+    "flags-import",
+    "flags-import-skip",
+    "flags-dest",
+    "label",
+    "output-scalars",
+    "sourcecode",
+    "steps",
+    "requires",
+    "objective",
+    "env",
+    "default-max-trials",
+    "optimizer",
+    "tags",
+}
+FLAG_KEYS = {
+    "default",
+    "type",
+    "choices",
+    "min",
+    "max",
+    "required",
+    "description",
+    "arg-name",
+    "null-label",
+    "env-name",
+}
+MODEL_KEYS = {"model", "operations", "description", "default", "sourcecode", "extends", "label"}
+TOP_KEYS_FULL = {"model", "config", "package"}
+
+
+@dataclass
+class ModelDef:
+    name: str
+    ops: dict[str, Any]
+    default: bool = False
+    sourcecode: Any = None
+
+
+@dataclass
+class Guildfile:
+    path: Path
+    models: list[ModelDef] = field(default_factory=list)
+
+    @property
+    def project_dir(self) -> Path:
+        return self.path.parent
+
+    def default_model(self) -> ModelDef | None:
+        for m in self.models:
+            if m.default:
+                return m
+        return self.models[0] if self.models else None
+
+    def op_names(self) -> list[str]:
+        names = []
+        for m in self.models:
+            for op in m.ops:
+                names.append(f"{m.name}:{op}" if m.name else op)
+        return names
+
+
+def _err(path: Path, msg: str) -> GuildfileError:
+    return GuildfileError(f"error in {path}: {msg}")
+
+
+def _did_you_mean(key: str, choices: set[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _check_keys(path: Path, data: dict[str, Any], allowed: set[str], what: str) -> None:
+    for key in data:
+        if key not in allowed:
+            raise _err(path, f"unknown key '{key}' in {what}{_did_you_mean(str(key), allowed)}")
+
+
+def load(path: Path) -> Guildfile:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise GuildfileError(f"cannot read {path}: {e.strerror}") from e
+    except UnicodeDecodeError:
+        raise _err(path, "not UTF-8 text") from None
+    try:
+        data = yamlutil.load(text) if text.strip() else {}
+    except yamlutil.error_type() as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise _err(path, f"invalid YAML{where}: {problem}") from None
+    gf = Guildfile(path)
+    if data is None:
+        return gf
+    if isinstance(data, dict):
+        gf.models.append(ModelDef("", _check_ops(path, data, ""), default=True))
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            if not isinstance(item, dict):
+                raise _err(path, f"item {i + 1} must be a mapping with a 'model' key")
+            if "model" not in item:
+                if "config" in item or "package" in item:
+                    continue
+                raise _err(path, f"item {i + 1} must have a 'model' key")
+            _check_keys(path, item, MODEL_KEYS, f"model '{item.get('model')}'")
+            name = item.get("model") or ""
+            if not isinstance(name, str):
+                raise _err(path, f"model name must be a string, got {name!r}")
+            ops = item.get("operations") or {}
+            if not isinstance(ops, dict):
+                raise _err(path, f"operations of model '{name}' must be a mapping")
+            gf.models.append(
+                ModelDef(
+                    name,
+                    _check_ops(path, ops, name),
+                    default=bool(item.get("default")),
+                    sourcecode=item.get("sourcecode"),
+                )
+            )
+    else:
+        raise _err(path, "expected a mapping of operations or a list of models")
+    return gf
+
+
+def _check_ops(path: Path, ops: dict[str, Any], model: str) -> dict[str, Any]:
+    out = {}
+    for name, op in ops.items():
+        if not isinstance(name, str):
+            raise _err(path, f"operation name must be a string, got {name!r}")
+        where = f"operation '{model + ':' if model else ''}{name}'"
+        if op is None:
+            op = {}
+        if not isinstance(op, dict):
+            raise _err(path, f"{where} must be a mapping, got {type(op).__name__}")
+        _check_keys(path, op, OP_KEYS, where)
+        for key in ("main", "exec", "description", "label"):
+            if key in op and op[key] is not None and not isinstance(op[key], str):
+                raise _err(path, f"{key} of {where} must be a string")
+        flags = op.get("flags") or {}
+        if not isinstance(flags, dict):
+            raise _err(path, f"flags of {where} must be a mapping")
+        for fname, fdef in flags.items():
+            if isinstance(fdef, dict):
+                _check_keys(path, fdef, FLAG_KEYS, f"flag '{fname}' of {where}")
+                ftype = fdef.get("type")
+                if ftype is not None and ftype not in FLAG_TYPES:
+                    raise _err(
+                        path,
+                        f"invalid type '{ftype}' for flag '{fname}' of {where}"
+                        f"{_did_you_mean(str(ftype), set(FLAG_TYPES))}",
+                    )
+                if "choices" in fdef and not isinstance(fdef["choices"], list):
+                    raise _err(path, f"choices of flag '{fname}' of {where} must be a list")
+        if "steps" in op and not isinstance(op["steps"], list):
+            raise _err(path, f"steps of {where} must be a list")
+        if "requires" in op and not isinstance(op["requires"], (list, dict, str)):
+            raise _err(path, f"requires of {where} must be a list")
+        out[name] = op
+    return out
+
+
+def find_guildfile(project_dir: Path) -> Path | None:
+    for name in ("guild.yml", "guild.yaml"):
+        p = project_dir / name
+        if p.is_file():
+            return p
+    return None
+
+
+def _not_defined(opspec: str) -> OpDefError:
+    return OpDefError(
+        f"operation '{opspec}' is not defined for this project",
+        ["Try 'guildlike operations' for a list of available operations."],
+    )
+
+
+def resolve(opspec: str, project_dir: Path, cache_dir: Path | None = None) -> OpDef:
+    """The ``OpDef`` for ``opspec`` in the project at ``project_dir``."""
+    if opspec.endswith(".py") or ("/" in opspec and (project_dir / opspec).is_file()):
+        return script_opdef(opspec, project_dir, cache_dir)
+    gf_path = find_guildfile(project_dir)
+    if gf_path is None:
+        raise OpDefError(
+            f"cannot find operation {opspec}",
+            [
+                "You may need to include a model in the form MODEL:OPERATION. "
+                "Try 'guildlike operations' for a list of available operations."
+            ],
+        )
+    gf = load(gf_path)
+    model_name, _, op_name = opspec.rpartition(":")
+    if ":" in opspec:
+        model = next((m for m in gf.models if m.name == model_name), None)
+    else:
+        model = gf.default_model()
+    if model is None or op_name not in model.ops:
+        raise _not_defined(opspec)
+    return build_opdef(gf, model, op_name, cache_dir)
+
+
+def script_opdef(script: str, project_dir: Path, cache_dir: Path | None = None) -> OpDef:
+    path = project_dir / script
+    if not path.is_file():
+        raise OpDefError(f"cannot find operation {script}", [f"No such file: {path}"])
+    try:
+        dest, flags = flags_import.inspect_script(path, cache_dir)
+    except SyntaxError as e:
+        raise OpDefError(f"cannot import flags from {script}: syntax error on line {e.lineno}") from None
+    return OpDef(
+        name=script,
+        project_dir=str(project_dir),
+        main=script,
+        flags=flags,
+        flags_dest=dest,
+        script=script,
+    )
+
+
+def _flag_def(name: str, fdef: Any) -> FlagDef:
+    if not isinstance(fdef, dict):
+        return FlagDef(name=name, default=fdef)
+    return FlagDef(
+        name=name,
+        default=fdef.get("default"),
+        type=fdef.get("type"),
+        choices=fdef.get("choices"),
+        min=fdef.get("min"),
+        max=fdef.get("max"),
+        required=bool(fdef.get("required")),
+        description=str(fdef.get("description") or ""),
+        arg_name=fdef.get("arg-name"),
+    )
+
+
+def main_module(main: str) -> tuple[str, list[str]]:
+    parts = shlex.split(main)
+    if not parts:
+        raise OpDefError("empty main")
+    return parts[0], parts[1:]
+
+
+def module_path(project_dir: Path, module: str) -> Path:
+    if module.endswith(".py"):
+        return project_dir / module
+    return project_dir / (module.replace(".", "/") + ".py")
+
+
+def build_opdef(gf: Guildfile, model: ModelDef, op_name: str, cache_dir: Path | None = None) -> OpDef:
+    data = model.ops[op_name]
+    opdef = OpDef(
+        name=op_name,
+        model=model.name,
+        guildfile=str(gf.path),
+        project_dir=str(gf.project_dir),
+        main=data.get("main"),
+        exec=data.get("exec"),
+        description=data.get("description") or "",
+        label=data.get("label"),
+        output_scalars=data.get("output-scalars"),
+        sourcecode=data.get("sourcecode", model.sourcecode),
+        steps=data.get("steps"),
+        requires=_requires_list(data.get("requires")),
+        objective=data.get("objective"),
+        env={str(k): str(v) for k, v in (data.get("env") or {}).items()},
+    )
+    if opdef.main is None and opdef.exec is None and opdef.steps is None:
+        opdef.main = op_name
+    if opdef.main:
+        _import_flags(gf, opdef, data, cache_dir)
+    for fname, fdef in (data.get("flags") or {}).items():
+        fd = _flag_def(str(fname), fdef)
+        imported = opdef.flags.get(fd.name)
+        if imported is not None:
+            if not isinstance(fdef, dict) or "default" not in fdef:
+                fd.default = fdef if not isinstance(fdef, dict) else imported.default
+            if fd.type is None and imported.type is None:
+                fd.imported = True
+            fd.type = fd.type or imported.type
+            fd.arg_name = fd.arg_name or imported.arg_name
+        opdef.flags[fd.name] = fd
+    if data.get("flags-dest"):
+        opdef.flags_dest = str(data["flags-dest"])
+    return opdef
+
+
+def _requires_list(req: Any) -> list[Any]:
+    if req is None:
+        return []
+    if isinstance(req, (dict, str)):
+        return [req]
+    return list(req)
+
+
+def _import_flags(gf: Guildfile, opdef: OpDef, data: dict[str, Any], cache_dir: Path | None) -> None:
+    module, _ = main_module(opdef.main or "")
+    path = module_path(gf.project_dir, module)
+    if not path.is_file():
+        return  # reported when the op is run
+    try:
+        dest, flags = flags_import.inspect_script(path, cache_dir)
+    except SyntaxError as e:
+        raise OpDefError(f"cannot import flags from {path.name}: syntax error on line {e.lineno}") from None
+    opdef.flags_dest = dest
+    spec = data.get("flags-import")
+    skip = set(data.get("flags-import-skip") or [])
+    if spec in (True, "all", "yes"):
+        wanted = set(flags)
+    elif isinstance(spec, list):
+        wanted = {str(n) for n in spec}
+    else:
+        wanted = set()
+    for name in sorted(wanted - skip):
+        if name in flags:
+            opdef.flags[name] = flags[name]

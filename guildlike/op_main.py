@@ -1,0 +1,92 @@
+"""Runs an operation's Python main inside its run directory.
+
+Invoked as ``python -um guildlike.op_main MODULE [ARGS...] -- [FLAG ARGS...]``.
+With ``GUILDLIKE_FLAGS_DEST=globals`` the flag values (JSON in
+``GUILDLIKE_FLAGS``) replace the module's top-level assignments of the same
+names before it runs; otherwise the flag arguments are passed on in
+``sys.argv``. Kept to the standard library so that a run starts fast.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import runpy
+import sys
+from typing import Any
+
+
+def _split_argv(argv: list[str]) -> tuple[str, list[str], list[str]]:
+    if not argv:
+        sys.stderr.write("guildlike.op_main: missing module\n")
+        raise SystemExit(2)
+    module, rest = argv[0], argv[1:]
+    if "--" in rest:
+        i = rest.index("--")
+        return module, rest[:i], rest[i + 1 :]
+    return module, rest, []
+
+
+def _find_source(module: str) -> str:
+    if module.endswith(".py"):
+        return os.path.abspath(module)
+    for base in sys.path:
+        cand = os.path.join(base or ".", *module.split(".")) + ".py"
+        if os.path.isfile(cand):
+            return os.path.abspath(cand)
+        cand = os.path.join(base or ".", *module.split("."), "__main__.py")
+        if os.path.isfile(cand):
+            return os.path.abspath(cand)
+    sys.stderr.write(f"guildlike: cannot find module {module}\n")
+    raise SystemExit(1)
+
+
+class _SetFlags(ast.NodeTransformer):
+    def __init__(self, flags: dict[str, Any]) -> None:
+        self.flags = flags
+
+    def _const(self, name: str) -> ast.expr:
+        return ast.parse(repr(self.flags[name]), mode="eval").body
+
+    def visit_Module(self, node: ast.Module) -> ast.Module:
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                target = stmt.targets[0]
+                if isinstance(target, ast.Name) and target.id in self.flags:
+                    stmt.value = self._const(target.id)
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                if isinstance(stmt.target, ast.Name) and stmt.target.id in self.flags:
+                    stmt.value = self._const(stmt.target.id)
+        return node
+
+
+def _run_with_globals(path: str, args: list[str], flags: dict[str, Any]) -> None:
+    with open(path, "rb") as f:
+        source = f.read()
+    tree = _SetFlags(flags).visit(ast.parse(source, filename=path))
+    ast.fix_missing_locations(tree)
+    code = compile(tree, path, "exec")
+    sys.argv = [path] + args
+    sys.path.insert(0, os.path.dirname(path))
+    mod_globals = {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__}
+    exec(code, mod_globals)
+
+
+def main(argv: list[str] | None = None) -> None:
+    module, args, flag_args = _split_argv(sys.argv[1:] if argv is None else argv)
+    if os.environ.get("GUILDLIKE_FLAGS_DEST") == "globals":
+        flags = json.loads(os.environ.get("GUILDLIKE_FLAGS") or "{}")
+        _run_with_globals(_find_source(module), args, flags)
+        return
+    sys.argv = [module] + args + flag_args
+    if module.endswith(".py"):
+        path = os.path.abspath(module)
+        sys.path.insert(0, os.path.dirname(path))
+        runpy.run_path(path, run_name="__main__")
+    else:
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Operations: running, restarting, pipelines (steps) and batches."""

@@ -1,0 +1,103 @@
+"""Restarting and starting existing runs (``run --restart RUN``, ``run --start RUN``).
+
+A restart reuses the run's directory. It replays the operation as recorded
+in the run (its ``op`` attribute and its source snapshot) unless
+``--force-sourcecode`` asks for the project's current definition and source.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..context import Context
+from ..errors import GuildlikeError, RunBusy
+from ..guildfile import flags as flagsmod
+from ..guildfile.opdef import OpDef
+from ..store import labels, select, status, store
+from ..store.run import Run
+from .options import RunOptions
+from .run import decode_flag_args, initial_label, resolve_opdef, snapshot_source, start_run
+
+SKIP_MESSAGE = "Skipping run because flags have not changed (--needed specified)"
+
+
+def find_run(ctx: Context, spec: str) -> Run:
+    return select.select_one(store.list_runs(ctx), spec, help_cmd=None)
+
+
+def recorded_opdef(run: Run) -> OpDef:
+    data = run.get("op")
+    if not isinstance(data, dict) or "name" not in data:
+        raise GuildlikeError(
+            f"cannot restart run {run.id}: it has no guildlike operation record "
+            "(was it created by another tool?)"
+        )
+    return OpDef.from_data(data)
+
+
+def current_opdef(ctx: Context, recorded: OpDef) -> OpDef:
+    """The operation as the project defines it now (for --force-sourcecode)."""
+    project = Path(recorded.project_dir) if recorded.project_dir else ctx.cwd
+    if recorded.batch is not None:
+        fresh = current_opdef(ctx, recorded_base(recorded))
+        batch = dict(recorded.batch, trial_op=fresh.to_data())
+        return OpDef.from_data({**fresh.to_data(), "batch": batch, "name": recorded.name})
+    spec = recorded.script or recorded.full_name
+    return resolve_opdef(ctx, spec, project)
+
+
+def recorded_base(batch_opdef: OpDef) -> OpDef:
+    """The trial op recorded in a batch run's op."""
+    assert batch_opdef.batch is not None
+    return OpDef.from_data(batch_opdef.batch["trial_op"])
+
+
+def restart_spec(ctx: Context, spec: str, flag_args: list[str], opts: RunOptions) -> Run | None:
+    run = find_run(ctx, spec)
+    return restart(ctx, run, decode_flag_args(flag_args), opts)
+
+
+def restart(ctx: Context, run: Run, given: dict[str, Any], opts: RunOptions) -> Run | None:
+    """Restart ``run`` in place with ``given`` flags; None when --needed skips it."""
+    run.invalidate()
+    st = run.status
+    if st == status.RUNNING:
+        raise RunBusy(f"run {run.id} is still running", ["Stop it first or wait for it to finish."])
+    opdef = recorded_opdef(run)
+    if opts.force_sourcecode:
+        opdef = current_opdef(ctx, opdef)
+    old_flags = run.flags
+    base = dict(opdef.flag_defaults())
+    base.update(old_flags)
+    flags = flagsmod.resolve(opdef, given, base=base, force_flags=opts.force_flags)
+    if opts.needed and st in (status.COMPLETED, status.TERMINATED) and flags == old_flags:
+        ctx.ui.message(SKIP_MESSAGE)
+        return None
+    if opdef.batch is not None:
+        from . import batch
+
+        batch.restart_batch(ctx, run, opdef, flags, opts)
+        return run
+    if opts.force_sourcecode:
+        run.set("op", opdef.to_data())
+        if not opdef.is_pipeline:
+            snapshot_source(ctx, run, opdef)
+    run.set("flags", flags)
+    template = run.get("label_template")
+    if template is None and opts.label is None:
+        run.set("label", initial_label(opdef, flags, RunOptions(tags=run.tags)))
+    elif opts.label is not None:
+        run.set("label_template", opts.label)
+        run.set("label", labels.run_label(flags, opts.label))
+    start_run(ctx, run, opdef, opts)
+    return run
+
+
+def start_staged(ctx: Context, spec: str, opts: RunOptions) -> Run:
+    run = find_run(ctx, spec)
+    if run.status != status.STAGED:
+        raise GuildlikeError(f"run {run.id} is not staged (status is {run.status})")
+    opdef = recorded_opdef(run)
+    start_run(ctx, run, opdef, opts)
+    return run

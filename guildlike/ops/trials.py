@@ -1,0 +1,98 @@
+"""Generating batch trials: grids, random search and trial files.
+
+Grid order: flags in name order, the last one varying fastest. A range
+(``[lo:hi]``, ``uniform``, ``loguniform``, ``randint``, ``normal``) makes a
+random search of ``max_trials`` trials; list values then act as choices.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import math
+import random
+from pathlib import Path
+from typing import Any
+
+from ..errors import FlagError
+from ..guildfile import flags as flagsmod
+from ..util import yamlutil
+
+DEFAULT_MAX_TRIALS = 20
+
+
+def kind(flags: dict[str, Any], optimizer: str | None) -> str:
+    if optimizer:
+        return optimizer
+    if any(isinstance(v, flagsmod.SearchSpace) for v in flags.values()):
+        return "random"
+    return "grid"
+
+
+def grid(flags: dict[str, Any], max_trials: int | None = None) -> list[dict[str, Any]]:
+    names = sorted(flags)
+    axes = [flags[n] if isinstance(flags[n], list) else [flags[n]] for n in names]
+    total = math.prod(len(a) for a in axes)
+    if total > 1_000_000 and not max_trials:
+        raise FlagError(f"grid of {total} trials is too large (use --max-trials to run a part of it)")
+    out = []
+    for combo in itertools.product(*axes):
+        out.append(dict(zip(names, combo)))
+        if max_trials and len(out) >= max_trials:
+            break
+    return out
+
+
+def sample_value(space: flagsmod.SearchSpace, rng: random.Random) -> Any:
+    lo, hi = space.lo, space.hi
+    if space.func == "loguniform":
+        return math.exp(rng.uniform(math.log(lo), math.log(hi)))
+    if space.func == "normal":
+        return rng.gauss(lo, hi)
+    if space.func == "randint" or (isinstance(lo, int) and isinstance(hi, int) and space.func == "uniform"):
+        return rng.randint(int(lo), int(hi))
+    return rng.uniform(float(lo), float(hi))
+
+
+def random_trials(flags: dict[str, Any], max_trials: int | None, seed: int) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    n = max_trials or DEFAULT_MAX_TRIALS
+    out = []
+    for _ in range(n):
+        trial = {}
+        for name in sorted(flags):
+            val = flags[name]
+            if isinstance(val, flagsmod.SearchSpace):
+                trial[name] = sample_value(val, rng)
+            elif isinstance(val, list):
+                trial[name] = rng.choice(val)
+            else:
+                trial[name] = val
+        out.append(trial)
+    return out
+
+
+def read_file(path: Path) -> list[dict[str, Any]]:
+    """Trials from a CSV (header row of flag names), JSON or YAML list of mappings."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise FlagError(f"cannot read trials file {path}: {e.strerror}") from None
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        reader = csv.reader(text.splitlines())
+        rows = [r for r in reader if r]
+        if not rows:
+            return []
+        header = [h.strip() for h in rows[0]]
+        return [{h: yamlutil.decode_scalar(v.strip()) for h, v in zip(header, r)} for r in rows[1:]]
+    try:
+        data = json.loads(text) if suffix == ".json" else yamlutil.load(text)
+    except Exception as e:
+        raise FlagError(f"cannot read trials file {path}: {str(e).splitlines()[0]}") from None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+        raise FlagError(f"invalid trials file {path}: expected a list of flag mappings")
+    return [dict(d) for d in data]

@@ -1,0 +1,1 @@
+"""The run store: run directories, their attributes, status, filters and listing."""

@@ -1,0 +1,70 @@
+"""Run attributes: one YAML file per attribute under ``.guild/attrs``.
+
+This is Guild AI's layout, so existing Guild runs can be read. Every write is
+atomic (temp file + rename).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import RunStoreError
+from ..util import yamlutil
+from ..util.files import atomic_write
+
+
+class CorruptAttr(RunStoreError):
+    """An attribute file exists but cannot be parsed."""
+
+
+def attrs_dir(run_dir: Path) -> Path:
+    return run_dir / ".guild" / "attrs"
+
+
+def encode(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true\n" if value else "false\n"
+    if isinstance(value, int):
+        return f"{value}\n"
+    text = yamlutil.dump(value)
+    if text.endswith("\n...\n"):
+        text = text[: -len("...\n")]
+    return text
+
+
+def decode(text: str, path: Path | None = None) -> Any:
+    try:
+        return yamlutil.load(text)
+    except Exception as e:
+        raise CorruptAttr(f"corrupt attribute file {path}: {str(e).splitlines()[0]}") from e
+
+
+def read(run_dir: Path, name: str, default: Any = None) -> Any:
+    path = attrs_dir(run_dir) / name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return default
+    except UnicodeDecodeError as e:
+        raise CorruptAttr(f"corrupt attribute file {path}: not UTF-8 text") from e
+    return decode(text, path)
+
+
+def write(run_dir: Path, name: str, value: Any) -> None:
+    atomic_write(attrs_dir(run_dir) / name, encode(value))
+
+
+def delete(run_dir: Path, name: str) -> None:
+    try:
+        os.unlink(attrs_dir(run_dir) / name)
+    except FileNotFoundError:
+        pass
+
+
+def names(run_dir: Path) -> list[str]:
+    try:
+        return sorted(n for n in os.listdir(attrs_dir(run_dir)) if not n.startswith("."))
+    except FileNotFoundError:
+        return []

@@ -1,0 +1,91 @@
+"""Run list rows, formatted as Guild prints them.
+
+Pure functions (no printing): the CLI prints the lines, and a few library
+messages (``--needed``) embed them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+from ..errors import RunStoreError
+from ..util.timeutil import format_us
+from .run import Run
+
+MAX_PROJECT_WIDTH = 28
+
+
+def project_suffix(run_project: str, cwd: Path) -> str:
+    """`` (sub/proj)`` when the run's project is not the current directory."""
+    if not run_project:
+        return ""
+    proj = os.path.normpath(run_project)
+    here = os.path.normpath(str(cwd))
+    if proj == here:
+        return ""
+    if proj.startswith(here + os.sep):
+        shown = os.path.relpath(proj, here)
+    else:
+        parent = os.path.dirname(here)
+        if proj == parent or proj.startswith(parent + os.sep):
+            shown = os.path.relpath(proj, here)
+        else:
+            home = os.path.expanduser("~")
+            shown = "~" + proj[len(home):] if proj == home or proj.startswith(home + os.sep) else proj
+    if len(shown) > MAX_PROJECT_WIDTH:
+        shown = "\u2026" + shown[-(MAX_PROJECT_WIDTH - 1):]
+    return f" ({shown})"
+
+
+def op_column(run: Run, cwd: Path) -> str:
+    ref = run.opref
+    if ref is None:
+        return "?"
+    return ref.op_name + project_suffix(ref.project_dir, cwd)
+
+
+def cells(run: Run, cwd: Path) -> tuple[str, str, str, str]:
+    try:
+        return (op_column(run, cwd), format_us(run.sort_time), run.status, run.label)
+    except RunStoreError as e:
+        return ("?", "", "error", f"<damaged: {e.message}>")
+
+
+def table(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Columns left-aligned, padded to the widest cell, two spaces apart; the last unpadded."""
+    if not rows:
+        return []
+    ncols = len(rows[0])
+    widths = [max(len(r[i]) for r in rows) for i in range(ncols - 1)]
+    out = []
+    for r in rows:
+        parts = [r[i].ljust(widths[i]) for i in range(ncols - 1)] + [r[-1]]
+        out.append("  ".join(parts))
+    return out
+
+
+def full_rows(runs: Sequence[Run], cwd: Path, start: int = 1) -> list[str]:
+    data = []
+    for i, run in enumerate(runs, start):
+        op, started, st, label = cells(run, cwd)
+        data.append([f"[{i}:{run.short_id}]", op, started, st, label])
+    return table(data)
+
+
+def simple_rows(runs: Sequence[Run], cwd: Path, start: int = 1) -> list[str]:
+    data = []
+    for i, run in enumerate(runs, start):
+        op, _, st, label = cells(run, cwd)
+        data.append([f"[{i}]", op, st, label])
+    return table(data)
+
+
+def short_rows(runs: Sequence[Run], cwd: Path) -> list[str]:
+    """Rows with ``[SHORT]`` in place of the index (confirmations, --needed)."""
+    data = []
+    for run in runs:
+        op, started, st, label = cells(run, cwd)
+        data.append([f"[{run.short_id}]", op, started, st, label])
+    return table(data)

@@ -1,0 +1,98 @@
+"""A run: a directory under the home's ``runs`` folder and its attributes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from . import attrs as attrs_mod
+from . import opref as opref_mod
+from . import status as status_mod
+
+
+class Run:
+    """A view of one run directory. Attribute reads are cached per instance."""
+
+    def __init__(self, run_id: str, path: Path) -> None:
+        self.id = run_id
+        self.path = path
+        self._cache: dict[str, Any] = {}
+        self._opref: opref_mod.OpRef | None | bool = False
+
+    def __repr__(self) -> str:
+        return f"<Run {self.id}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Run) and other.path == self.path
+
+    def __hash__(self) -> int:
+        return hash(self.path)
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:8]
+
+    @property
+    def guild_dir(self) -> Path:
+        return self.path / ".guild"
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name not in self._cache:
+            self._cache[name] = attrs_mod.read(self.path, name)
+        val = self._cache[name]
+        return default if val is None else val
+
+    def set(self, name: str, value: Any) -> None:
+        attrs_mod.write(self.path, name, value)
+        self._cache[name] = value
+
+    def delete_attr(self, name: str) -> None:
+        attrs_mod.delete(self.path, name)
+        self._cache[name] = None
+
+    def invalidate(self) -> None:
+        self._cache.clear()
+        self._opref = False
+
+    @property
+    def opref(self) -> opref_mod.OpRef | None:
+        if self._opref is False:
+            self._opref = opref_mod.read(self.path)
+        return self._opref  # type: ignore[return-value]
+
+    @property
+    def op_name(self) -> str:
+        ref = self.opref
+        return ref.op_name if ref else ""
+
+    @property
+    def status(self) -> str:
+        return status_mod.status_from_markers(self.path, self.get("exit_status"))
+
+    @property
+    def started(self) -> int | None:
+        return self.get("started")
+
+    @property
+    def sort_time(self) -> int:
+        return self.get("started") or self.get("initialized") or 0
+
+    @property
+    def label(self) -> str:
+        return self.get("label") or ""
+
+    @property
+    def flags(self) -> dict[str, Any]:
+        return dict(self.get("flags") or {})
+
+    @property
+    def tags(self) -> list[str]:
+        return list(self.get("tags") or [])
+
+    def is_pipeline(self) -> bool:
+        op = self.get("op") or {}
+        return isinstance(op, dict) and bool(op.get("steps"))
+
+    def is_batch(self) -> bool:
+        op = self.get("op") or {}
+        return isinstance(op, dict) and bool(op.get("batch"))

@@ -1,0 +1,118 @@
+"""Run status from the markers in ``.guild``.
+
+``LOCK`` holds the pid of the process running the run, followed on the same
+line by that process's start time (seconds since the epoch). A run is
+``running`` only while that very process lives: a pid that now belongs to
+another process (pid reuse) does not count. A run whose process died without
+writing ``exit_status`` is ``error``, never ``running`` forever.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..util.files import atomic_write
+
+RUNNING = "running"
+COMPLETED = "completed"
+ERROR = "error"
+TERMINATED = "terminated"
+PENDING = "pending"
+STAGED = "staged"
+
+ALL = (RUNNING, COMPLETED, ERROR, TERMINATED, PENDING, STAGED)
+
+# Exit status written for a run stopped by SIGINT/SIGTERM (negative signal).
+TERMINATED_EXIT_CODES = frozenset({-2, -9, -15, 130, 143})
+
+# Slack allowed between a process's start time as psutil reports it and as
+# written in the LOCK file (both come from the same source; rounding only).
+_CTIME_SLACK = 0.05
+
+
+def lock_path(run_dir: Path) -> Path:
+    return run_dir / ".guild" / "LOCK"
+
+
+def write_lock(run_dir: Path, pid: int) -> None:
+    ctime = process_create_time(pid)
+    text = f"{pid} {ctime:.3f}\n" if ctime is not None else f"{pid}\n"
+    atomic_write(lock_path(run_dir), text)
+
+
+def remove_lock(run_dir: Path) -> None:
+    try:
+        os.unlink(lock_path(run_dir))
+    except FileNotFoundError:
+        pass
+
+
+def process_create_time(pid: int) -> float | None:
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return None
+
+
+def read_lock(run_dir: Path) -> tuple[int, float | None, float] | None:
+    """(pid, process start time or None, lock mtime), or None when unlocked."""
+    path = lock_path(run_dir)
+    try:
+        text = path.read_text()
+        mtime = path.stat().st_mtime
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    parts = text.split()
+    try:
+        pid = int(parts[0])
+    except (IndexError, ValueError):
+        return (0, None, 0.0)
+    ctime = None
+    if len(parts) > 1:
+        try:
+            ctime = float(parts[1])
+        except ValueError:
+            ctime = None
+    return (pid, ctime, mtime)
+
+
+def lock_pid_alive(lock: tuple[int, float | None, float]) -> bool:
+    """True when the LOCK's process is alive and is the same process."""
+    pid, ctime, mtime = lock
+    if pid <= 0:
+        return False
+    actual = process_create_time(pid)
+    if actual is None:
+        return False
+    if ctime is not None:
+        return abs(actual - ctime) <= _CTIME_SLACK
+    # A LOCK written by Guild holds only the pid: the process must have been
+    # started before the lock was written.
+    return actual <= mtime + 1.0
+
+
+def status_from_markers(run_dir: Path, exit_status: object) -> str:
+    gdir = run_dir / ".guild"
+    lock = read_lock(run_dir)
+    if lock is not None:
+        if lock_pid_alive(lock):
+            return RUNNING
+    elif exit_status is None:
+        if (gdir / "STAGED").exists():
+            return STAGED
+        if (gdir / "PENDING").exists():
+            return PENDING
+    return status_from_exit(exit_status)
+
+
+def status_from_exit(exit_status: object) -> str:
+    if exit_status is None:
+        return ERROR
+    if exit_status == 0:
+        return COMPLETED
+    if isinstance(exit_status, int) and exit_status in TERMINATED_EXIT_CODES:
+        return TERMINATED
+    return ERROR

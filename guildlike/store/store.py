@@ -1,0 +1,129 @@
+"""Where runs live: creating, listing, deleting, restoring and purging them.
+
+Listing goes through ``list_runs`` only, so that an index can serve it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Iterable
+
+from ..context import Context
+from ..errors import RunStoreError
+from ..util.files import ensure_dir
+from .filters import RunFilter
+from .run import Run
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+def run_for_id(ctx: Context, run_id: str, deleted: bool = False) -> Run:
+    base = ctx.trash_dir if deleted else ctx.runs_dir
+    return Run(run_id, base / run_id)
+
+
+def init_run_dir(ctx: Context, run_id: str) -> Run:
+    """Create a new run directory with its ``.guild/attrs`` folder."""
+    ensure_dir(ctx.runs_dir)
+    run = run_for_id(ctx, run_id)
+    try:
+        run.path.mkdir()
+    except FileExistsError:
+        raise RunStoreError(f"a run with id {run_id} already exists") from None
+    except OSError as e:
+        raise RunStoreError(f"cannot create run directory {run.path}: {e.strerror}") from e
+    ensure_dir(run.path / ".guild" / "attrs")
+    return run
+
+
+def _scan(base: Path) -> Iterable[Run]:
+    try:
+        entries = os.scandir(base)
+    except FileNotFoundError:
+        return
+    with entries:
+        for e in entries:
+            if e.name.startswith(".") or e.name.endswith(".tmp"):
+                continue
+            try:
+                if not e.is_dir(follow_symlinks=False):
+                    continue
+            except OSError:
+                continue
+            yield Run(e.name, Path(e.path))
+
+
+def list_runs(ctx: Context, flt: RunFilter | None = None, deleted: bool = False) -> list[Run]:
+    """Runs newest first (by started, else initialized), filtered by ``flt``."""
+    from . import index
+
+    return index.list_runs(ctx, flt or RunFilter(), deleted)
+
+
+def scan_runs(ctx: Context, flt: RunFilter, deleted: bool = False) -> list[Run]:
+    """The list made by reading every run directory (the index's fallback)."""
+    base = ctx.trash_dir if deleted else ctx.runs_dir
+    runs = []
+    for run in _scan(base):
+        try:
+            if flt.matches(run):
+                runs.append(run)
+        except RunStoreError:
+            # A damaged run is still listed when the filter is empty.
+            if flt.is_empty():
+                runs.append(run)
+    runs.sort(key=_sort_key, reverse=True)
+    return runs
+
+
+def _sort_key(run: Run) -> tuple[int, str]:
+    try:
+        return (run.sort_time, run.id)
+    except RunStoreError:
+        return (0, run.id)
+
+
+def _move(src: Path, dest_dir: Path) -> None:
+    ensure_dir(dest_dir)
+    dest = dest_dir / src.name
+    if dest.exists():
+        from ..util.files import remove_tree
+
+        remove_tree(dest)
+    try:
+        os.replace(src, dest)
+    except OSError as e:
+        raise RunStoreError(f"cannot move {src} to {dest_dir}: {e.strerror}") from e
+
+
+def delete_runs(ctx: Context, runs: list[Run]) -> int:
+    for run in runs:
+        _move(run.path, ctx.trash_dir)
+    _changed(ctx)
+    return len(runs)
+
+
+def restore_runs(ctx: Context, runs: list[Run]) -> int:
+    for run in runs:
+        _move(run.path, ctx.runs_dir)
+    _changed(ctx)
+    return len(runs)
+
+
+def purge_runs(ctx: Context, runs: list[Run]) -> int:
+    from ..util.files import remove_tree
+
+    for run in runs:
+        remove_tree(run.path)
+    _changed(ctx)
+    return len(runs)
+
+
+def _changed(ctx: Context) -> None:
+    from . import index
+
+    index.touch(ctx)

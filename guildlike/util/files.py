@@ -1,0 +1,67 @@
+"""File helpers: atomic writes and safe removal."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..errors import RunStoreError
+
+
+def atomic_write(path: Path | str, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` so that a reader sees the old or the new file, never half.
+
+    The data goes to a temporary file in the same directory, is flushed to
+    disk and renamed over ``path``.
+    """
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
+    except OSError as e:
+        raise _store_error(e, path) from e
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise _store_error(e, path) from e
+
+
+def _store_error(e: OSError, path: Path) -> RunStoreError:
+    if e.errno == errno.ENOSPC:
+        return RunStoreError(f"cannot write {path}: no space left on device")
+    if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return RunStoreError(f"cannot write {path}: {e.strerror.lower() if e.strerror else e}")
+    return RunStoreError(f"cannot write {path}: {e.strerror or e}")
+
+
+def ensure_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise _store_error(e, path) from e
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a directory tree without following symlinks out of it."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
+
+
+def read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return None

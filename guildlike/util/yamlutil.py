@@ -1,0 +1,111 @@
+"""YAML helpers: the C loader when present, and Guild's scalar conventions.
+
+``yaml`` is imported lazily: a listing served from the index never pays for it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_INT_RE = re.compile(r"^[-+]?[0-9]+$")
+
+
+def _yaml() -> Any:
+    import yaml
+
+    return yaml
+
+
+def _loader() -> Any:
+    yaml = _yaml()
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _dumper() -> Any:
+    yaml = _yaml()
+    return getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def load(text: str) -> Any:
+    """Parse a YAML document; a plain integer takes a fast path."""
+    s = text.strip()
+    if _INT_RE.match(s):
+        return int(s)
+    return _yaml().load(text, Loader=_loader())
+
+
+def dump(value: Any) -> str:
+    return _yaml().dump(value, Dumper=_dumper(), default_flow_style=False, sort_keys=True)
+
+
+def error_type() -> type[Exception]:
+    return _yaml().YAMLError
+
+
+def decode_scalar(s: str) -> Any:
+    """Decode a command-line value as a YAML scalar (``yes`` -> True, ``1`` -> 1).
+
+    Values YAML cannot parse stay strings.
+    """
+    if s == "":
+        return ""
+    if _INT_RE.match(s):
+        return int(s)
+    try:
+        val = load(s)
+    except Exception:
+        return s
+    if isinstance(val, (dict,)) or val is None and s.strip() not in ("null", "~", "Null", "NULL"):
+        return s
+    return val
+
+
+def format_float(x: float) -> str:
+    """Floats in YAML spelling: always a point, ``1.0e-06`` for exponents."""
+    if x != x:
+        return ".nan"
+    if x in (float("inf"), float("-inf")):
+        return ".inf" if x > 0 else "-.inf"
+    s = repr(x)
+    if "e" in s:
+        mant, exp = s.split("e")
+        if "." not in mant:
+            mant += ".0"
+        sign = exp[0] if exp[0] in "+-" else "+"
+        digits = exp.lstrip("+-").rjust(2, "0")
+        return f"{mant}e{sign}{digits}"
+    if "." not in s:
+        s += ".0"
+    return s
+
+
+def needs_quotes(s: str) -> bool:
+    """True when a string would not read back as the same string."""
+    if s == "" or s != s.strip() or " " in s or "\n" in s:
+        return True
+    if s[0] in "[]{}&*!|>'\"%@`#,?:-" and s not in ("-",):
+        return s[0] != "-" or decode_scalar(s) != s
+    try:
+        val = load(s)
+    except Exception:
+        return True
+    return not isinstance(val, str) or val != s
+
+
+def encode_value(val: Any, bool_words: tuple[str, str] = ("yes", "no")) -> str:
+    """A flag value as Guild shows it in labels and step arguments."""
+    if isinstance(val, bool):
+        return bool_words[0] if val else bool_words[1]
+    if val is None:
+        return "null"
+    if isinstance(val, int):
+        return str(val)
+    if isinstance(val, float):
+        return format_float(val)
+    if isinstance(val, (list, tuple)):
+        return "[" + ", ".join(encode_value(v, bool_words) for v in val) + "]"
+    s = str(val)
+    if needs_quotes(s):
+        return "'" + s.replace("'", "''") + "'"
+    return s

@@ -1,0 +1,6 @@
+import sys
+
+fail = True
+
+if fail:
+    sys.exit("FAIL")
