@@ -25,6 +25,7 @@ COMMANDS = {
     "label": ("guildlike.cli.label_cmd", "label", "Set or change run labels."),
     "tag": ("guildlike.cli.label_cmd", "tag", "Add or remove run tags."),
     "operations": ("guildlike.cli.operations_cmd", "operations", "Show the project's operations."),
+    "check": ("guildlike.cli.check_cmd", "check", "Check the run index and run directories, and repair."),
 }
 
 

@@ -1,21 +1,319 @@
-"""The run index: the one place listing is served from.
+"""The run index: a SQLite cache of the run list, derived from the run directories.
 
-This first version reads the run directories on every call; the SQLite index
-replaces the body of ``list_runs`` without changing its callers.
+The directories are the source of truth. On every listing the index is
+refreshed incrementally: the ``runs`` folder is listed (new, deleted,
+restored and imported runs) and each run's ``.guild/attrs`` folder is
+stat'ed; a run whose folder changed since it was indexed is read again.
+Attribute writes are atomic renames, so any writer (guildlike in another
+process, Guild, a script) changes that folder's mtime. An attribute file
+edited in place, without a rename, is picked up by ``guildlike check``.
+
+The index is safe under concurrent writers (WAL, immediate transactions)
+and rebuilt from scratch when missing or corrupt. When it cannot be written
+(a read-only home) listing falls back to reading the directories.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
 from ..context import Context
-from .filters import RunFilter
+from ..errors import RunStoreError
+from . import attrs as attrs_mod
+from . import opref as opref_mod
+from . import status as status_mod
+from .filters import RunFilter, op_matches
 from .run import Run
+
+SCHEMA_VERSION = 2
+_RECENT_NS = 200_000_000
+_COLUMNS = (
+    "id", "sig", "pkg_type", "pkg_path", "model", "op", "op_name", "started", "initialized",
+    "sort_time", "exit_status", "label", "tags", "damaged",
+)
+
+
+def index_path(ctx: Context) -> Path:
+    return ctx.home / "index.sqlite"
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=60, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version != SCHEMA_VERSION:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("DROP TABLE IF EXISTS runs")
+        conn.execute(
+            "CREATE TABLE runs (id TEXT PRIMARY KEY, sig INTEGER, pkg_type TEXT, pkg_path TEXT, "
+            "model TEXT, op TEXT, op_name TEXT, started INTEGER, initialized INTEGER, "
+            "sort_time INTEGER, exit_status INTEGER, label TEXT, tags TEXT, damaged TEXT)"
+        )
+        conn.execute("CREATE INDEX runs_sort ON runs (sort_time DESC, id DESC)")
+        conn.execute("CREATE INDEX runs_op ON runs (op_name)")
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    return conn
+
+
+def open_index(ctx: Context) -> sqlite3.Connection | None:
+    """A connection to the index, rebuilding it when corrupt; None when unusable."""
+    path = index_path(ctx)
+    if not ctx.home.exists() or not os.access(ctx.home, os.W_OK):
+        return None
+    for attempt in range(2):
+        try:
+            conn = _connect(path)
+            conn.execute("SELECT count(*) FROM runs LIMIT 1").fetchone()
+            return conn
+        except sqlite3.DatabaseError:
+            if attempt:
+                return None
+            _remove_db(path)
+        except OSError:
+            return None
+    return None
+
+
+def _remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.unlink(str(path) + suffix)
+        except FileNotFoundError:
+            pass
+
+
+def _run_names(runs_dir: Path) -> list[str]:
+    try:
+        return [n for n in os.listdir(runs_dir) if not n.startswith(".") and not n.endswith(".tmp")]
+    except FileNotFoundError:
+        return []
+
+
+def _sig(run_dir: Path) -> int:
+    try:
+        return os.stat(run_dir / ".guild" / "attrs").st_mtime_ns
+    except FileNotFoundError:
+        try:
+            return -os.stat(run_dir).st_mtime_ns if run_dir.is_dir() else 0
+        except OSError:
+            return 0
+    except OSError:
+        return 0
+
+
+def read_row(run_id: str, run_dir: Path, sig: int) -> tuple[Any, ...] | None:
+    """The index row for a run directory, read from its files."""
+    if not run_dir.is_dir() or os.path.islink(run_dir):
+        return None
+    ref = opref_mod.read(run_dir)
+    damaged = ""
+    vals: dict[str, Any] = {}
+    for name in ("started", "initialized", "exit_status", "label", "tags"):
+        try:
+            vals[name] = attrs_mod.read(run_dir, name)
+        except RunStoreError as e:
+            damaged = e.message
+            vals[name] = None
+    if ref is None:
+        damaged = damaged or ("missing .guild directory" if not (run_dir / ".guild").is_dir() else "missing opref")
+    started = vals["started"] if isinstance(vals["started"], int) else None
+    init = vals["initialized"] if isinstance(vals["initialized"], int) else None
+    exit_status = vals["exit_status"] if isinstance(vals["exit_status"], int) else None
+    tags = vals["tags"] if isinstance(vals["tags"], list) else []
+    label = vals["label"] if vals["label"] is not None else ""
+    return (
+        run_id,
+        sig,
+        ref.pkg_type if ref else "",
+        ref.pkg_path if ref else "",
+        ref.model if ref else "",
+        ref.op if ref else "",
+        ref.op_name if ref else "",
+        started,
+        init,
+        started or init or 0,
+        exit_status,
+        str(label),
+        json.dumps([str(t) for t in tags]),
+        damaged,
+    )
+
+
+def refresh(ctx: Context, conn: sqlite3.Connection, full: bool = False) -> tuple[int, int]:
+    """Bring the index up to date; returns (runs re-read, runs dropped)."""
+    runs_dir = ctx.runs_dir
+    names = _run_names(runs_dir)
+    known = dict(conn.execute("SELECT id, sig FROM runs").fetchall())
+    changed: list[tuple[str, int]] = []
+    for name in names:
+        sig = _sig(runs_dir / name)
+        if full or known.get(name) != sig:
+            changed.append((name, sig))
+    removed = set(known) - set(names)
+    if not changed and not removed:
+        return 0, 0
+    rows = []
+    gone = list(removed)
+    # File times tick coarsely (a few ms): a folder changed just now may
+    # change again with the same mtime, so its row is re-read next time.
+    recent = time.time_ns() - _RECENT_NS
+    for name, sig in changed:
+        row = read_row(name, runs_dir / name, sig if abs(sig) < recent else -1)
+        if row is None:
+            gone.append(name)
+        else:
+            rows.append(row)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        placeholders = ",".join("?" * len(_COLUMNS))
+        conn.executemany(f"INSERT OR REPLACE INTO runs ({','.join(_COLUMNS)}) VALUES ({placeholders})", rows)
+        conn.executemany("DELETE FROM runs WHERE id = ?", [(g,) for g in gone])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return len(rows), len(gone)
+
+
+def _status_sql(flt: RunFilter) -> tuple[str, list[Any]]:
+    """A SQL condition that keeps every row that may match the status filter.
+
+    Rows without an exit status are always kept: their status depends on
+    live markers (LOCK, STAGED, PENDING) and is checked in Python.
+    """
+    if not (flt.statuses or flt.not_statuses):
+        return "", []
+    wanted = set(flt.statuses) if flt.statuses else set(status_mod.ALL)
+    wanted -= flt.not_statuses
+    terminated = sorted(status_mod.TERMINATED_EXIT_CODES)
+    t_in = ",".join(str(c) for c in terminated)
+    conds = ["exit_status IS NULL"]
+    if status_mod.COMPLETED in wanted:
+        conds.append("exit_status = 0")
+    if status_mod.TERMINATED in wanted:
+        conds.append(f"exit_status IN ({t_in})")
+    if status_mod.ERROR in wanted:
+        conds.append(f"(exit_status != 0 AND exit_status NOT IN ({t_in}))")
+    return "(" + " OR ".join(conds) + ")", []
+
+
+def _query(conn: sqlite3.Connection, flt: RunFilter) -> Iterable[tuple[Any, ...]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if flt.ops:
+        names = [r[0] for r in conn.execute("SELECT DISTINCT op_name FROM runs")]
+        keep = [n for n in names if any(op_matches(p, n) for p in flt.ops)]
+        if not keep:
+            return []
+        where.append(f"op_name IN ({','.join('?' * len(keep))})")
+        params += keep
+    for text in flt.labels:
+        where.append("instr(label, ?) > 0")
+        params.append(text)
+    if flt.unlabeled:
+        where.append("label = ''")
+    for tag in flt.tags:
+        where.append("instr(tags, ?) > 0")
+        params.append(json.dumps(tag))
+    if flt.started is not None:
+        if flt.started.lo is not None:
+            where.append("sort_time >= ?")
+            params.append(int(flt.started.lo) * 1_000_000)
+        if flt.started.hi is not None:
+            where.append("sort_time < ?")
+            params.append(int(flt.started.hi) * 1_000_000)
+    cond, cparams = _status_sql(flt)
+    if cond:
+        where.append(cond)
+        params += cparams
+    sql = f"SELECT {','.join(_COLUMNS)} FROM runs"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY sort_time DESC, id DESC"
+    return conn.execute(sql, params)
+
+
+def _run_from_row(runs_dir: Path, row: tuple[Any, ...]) -> Run:
+    (rid, _sig, pkg_type, pkg_path, model, op, _op_name, started, init, _st, exit_status, label, tags, damaged) = row
+    run = Run(rid, runs_dir / rid)
+    run._cache.update(
+        {
+            "started": started,
+            "initialized": init,
+            "exit_status": exit_status,
+            "label": label,
+            "tags": json.loads(tags) if tags else [],
+        }
+    )
+    run._opref = opref_mod.OpRef(pkg_type, pkg_path, "", model, op) if pkg_type or op else None
+    if damaged:
+        run.damaged = damaged
+    return run
 
 
 def list_runs(ctx: Context, flt: RunFilter, deleted: bool) -> list[Run]:
     from .store import scan_runs
 
-    return scan_runs(ctx, flt, deleted)
+    if deleted:
+        return scan_runs(ctx, flt, deleted)
+    conn = open_index(ctx)
+    if conn is None:
+        return scan_runs(ctx, flt, deleted)
+    try:
+        try:
+            refresh(ctx, conn)
+        except sqlite3.OperationalError:
+            conn.close()
+            return scan_runs(ctx, flt, deleted)
+        out = []
+        post = bool(flt.statuses or flt.not_statuses)
+        for row in _query(conn, flt):
+            run = _run_from_row(ctx.runs_dir, row)
+            if post and row[10] is None:
+                st = run.status
+                if flt.statuses and st not in flt.statuses:
+                    continue
+                if st in flt.not_statuses:
+                    continue
+            out.append(run)
+        return out
+    finally:
+        conn.close()
 
 
 def touch(ctx: Context) -> None:
-    """Note that run directories changed (moved, removed)."""
+    """Run directories moved or were removed: the next listing sees it by itself."""
+
+
+def check(ctx: Context, repair: bool) -> list[str]:
+    """Differences between the index and the run directories, after a normal refresh.
+
+    A normal refresh catches every change made by renaming files; what is
+    left (an attribute edited in place) is reported, and fixed by reading
+    every run again when ``repair`` is true.
+    """
+    problems: list[str] = []
+    conn = open_index(ctx)
+    if conn is None:
+        return ["index cannot be opened or written (read-only home?)"]
+    try:
+        refresh(ctx, conn)
+        rows = {r[0]: r for r in conn.execute(f"SELECT {','.join(_COLUMNS)} FROM runs")}
+        for name in sorted(rows):
+            fresh = read_row(name, ctx.runs_dir / name, rows[name][1])
+            if fresh is None:
+                problems.append(f"index lists run {name} that has no directory")
+            elif tuple(fresh[2:]) != tuple(rows[name][2:]):
+                problems.append(f"index entry of run {name} is out of date")
+        if repair and problems:
+            refresh(ctx, conn, full=True)
+    finally:
+        conn.close()
+    return problems

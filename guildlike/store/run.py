@@ -18,6 +18,7 @@ class Run:
         self.path = path
         self._cache: dict[str, Any] = {}
         self._opref: opref_mod.OpRef | None | bool = False
+        self.damaged = ""  # why the run cannot be read in full, when it cannot
 
     def __repr__(self) -> str:
         return f"<Run {self.id}>"

@@ -1,0 +1,23 @@
+"""``guildlike check``: verify the run index and the run directories, and repair."""
+
+from __future__ import annotations
+
+import click
+
+from .common import make_context
+from .ui import out
+
+
+@click.command()
+@click.option("--repair/--no-repair", default=True, help="Fix what can be fixed (default).")
+def check(repair: bool) -> None:
+    """Check that the index agrees with the run directories and report damaged runs."""
+    from ..errors import GuildlikeError
+    from ..store import doctor
+
+    ctx = make_context()
+    report = doctor.check(ctx, repair)
+    for line in report.lines:
+        out(line)
+    if report.unrepaired:
+        raise GuildlikeError(f"{report.unrepaired} problem(s) left unrepaired")
