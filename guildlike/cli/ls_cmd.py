@@ -25,6 +25,8 @@ def ls(run: str | None, path: str | None, full_path: bool, no_format: bool, show
     ctx = make_context()
     r = select_one(ctx, run, build_filter(kw), "ls")
     entries = files.list_files(r.path, path, show_all, follow_links)
+    if not entries and path:
+        return
     if full_path:
         lines = [str(r.path / e) for e in entries]
     elif no_format:
