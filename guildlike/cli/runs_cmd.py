@@ -36,7 +36,22 @@ def runs() -> None:
 @click.option("-d", "--deleted", is_flag=True, help="Show deleted runs.")
 @filter_options
 def list_runs(show_all: bool, limit: int | None, more: int, simplified: bool, deleted: bool, **kw: Any) -> None:
-    """List runs, newest first."""
+    """List runs, newest first.
+
+    Filters combine with AND; several status options (-Sc -Se, or -Sce)
+    select runs having any of those statuses.
+
+    RANGE for -Fs/--started is one of:
+
+    \b
+      after DT                 started at or after DT
+      before DT                started before DT
+      between DT and DT        started in that interval
+      last N minutes|hours|days
+      today, yesterday
+
+    DT is YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] or HH:MM[:SS] (today).
+    """
     ctx = make_context()
     flt = build_filter(kw)
     runs_ = store.list_runs(ctx, flt, deleted=deleted)
@@ -69,7 +84,6 @@ def _info_fields(ctx: Any, run: Any) -> list[tuple[str, Any]]:
         lock = read_lock(run.path)
         pid = str(lock[0]) if lock else ""
     cmd = run.get("cmd") or []
-    attempts = run.get("attempts") or []
     fields: list[tuple[str, Any]] = [
         ("id", run.id),
         ("operation", ref.op_name if ref else ""),
@@ -85,7 +99,6 @@ def _info_fields(ctx: Any, run: Any) -> list[tuple[str, Any]]:
         ("command", " ".join(str(c) for c in cmd) if isinstance(cmd, list) else str(cmd)),
         ("exit_status", "" if run.get("exit_status") is None else run.get("exit_status")),
         ("pid", pid),
-        ("attempts", len(attempts) if attempts else (1 if run.get("started") else 0)),
         ("tags", run.tags),
         ("flags", run.flags),
         ("scalars", {k: (v.get("last"), v.get("step", 0)) for k, v in sorted(scalars_mod.read(run.path).items())}),
