@@ -9,6 +9,8 @@ import re
 from typing import Any
 
 _INT_RE = re.compile(r"^[-+]?[0-9]+$")
+# Floats YAML 1.1 reads as strings: an exponent without a point or sign (1e-6, 2E5, 1.5e3).
+_EXP_FLOAT_RE = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$")
 
 
 def _yaml() -> Any:
@@ -52,6 +54,8 @@ def decode_scalar(s: str) -> Any:
         return ""
     if _INT_RE.match(s):
         return int(s)
+    if _EXP_FLOAT_RE.match(s):
+        return float(s)
     try:
         val = load(s)
     except Exception:
@@ -83,6 +87,8 @@ def format_float(x: float) -> str:
 def needs_quotes(s: str) -> bool:
     """True when a string would not read back as the same string."""
     if s == "" or s != s.strip() or " " in s or "\n" in s:
+        return True
+    if _EXP_FLOAT_RE.match(s):
         return True
     if s[0] in "[]{}&*!|>'\"%@`#,?:-" and s not in ("-",):
         return s[0] != "-" or decode_scalar(s) != s
