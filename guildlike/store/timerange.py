@@ -57,6 +57,10 @@ def _tokens(spec: str) -> list[tuple[str, int]]:
     return [(m.group(0), m.start()) for m in re.finditer(r"\S+", spec)]
 
 
+def _word(toks: list[tuple[str, int]], i: int) -> str:
+    return toks[i][0].lower() if i < len(toks) else ""
+
+
 def _parse_dt(
     toks: list[tuple[str, int]], i: int, now: datetime.datetime, end_pos: int
 ) -> tuple[datetime.datetime, int]:
@@ -88,11 +92,11 @@ def _parse_time(tok: str, pos: int) -> datetime.time:
 
 def parse(spec: str, now: datetime.datetime | None = None) -> TimeRange:
     now = now or datetime.datetime.now()
-    toks = _tokens(spec.lower())
+    toks = _tokens(spec)
     end = len(spec)
     if not toks:
         raise _error("<end>", 0)
-    word, pos = toks[0]
+    word, pos = toks[0][0].lower(), toks[0][1]
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     if word == "today":
         rng, i = TimeRange(midnight.timestamp(), (midnight + datetime.timedelta(days=1)).timestamp()), 1
@@ -107,7 +111,7 @@ def parse(spec: str, now: datetime.datetime | None = None) -> TimeRange:
         rng = TimeRange(None, dt.timestamp())
     elif word == "between":
         a, i = _parse_dt(toks, 1, now, end)
-        if i >= len(toks) or toks[i][0] != "and":
+        if _word(toks, i) != "and":
             raise _error(toks[i][0] if i < len(toks) else "<end>", toks[i][1] if i < len(toks) else end)
         b, i = _parse_dt(toks, i + 1, now, end)
         lo, hi = sorted((a, b))
@@ -121,12 +125,12 @@ def parse(spec: str, now: datetime.datetime | None = None) -> TimeRange:
         if i >= len(toks):
             raise _error("<end>", end)
         unit, upos = toks[i]
-        if unit not in _UNITS:
+        if unit.lower() not in _UNITS:
             raise _error(unit, upos)
         i += 1
-        rng = TimeRange(now.timestamp() - n * _UNITS[unit], None)
+        rng = TimeRange(now.timestamp() - n * _UNITS[unit.lower()], None)
     else:
-        raise _error(word, pos)
+        raise _error(toks[0][0], pos)
     if i < len(toks):
         raise _error(*toks[i])
     return rng
