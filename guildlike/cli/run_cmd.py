@@ -7,8 +7,10 @@ from typing import Any
 import click
 
 from ..errors import UsageError
+from ..guildfile.opdef import OpDef
 from ..ops.options import RunOptions
 from .common import Command, confirm, make_context
+from .ui import out
 
 
 def _split_args(opspec: str | None, args: tuple[str, ...], restarting: bool) -> tuple[str | None, list[str], list[str]]:
@@ -20,6 +22,33 @@ def _split_args(opspec: str | None, args: tuple[str, ...], restarting: bool) -> 
     files = [a[1:] for a in items if a.startswith("@")]
     flags = [a for a in items if not a.startswith("@")]
     return opspec, flags, files
+
+
+def _help_op_lines(opdef: OpDef) -> list[str]:
+    """What ``run OP --help-op`` shows: usage, description and the flags."""
+    from ..util.yamlutil import encode_value
+
+    lines = [f"Usage: guildlike run [OPTIONS] {opdef.full_name} [FLAG]...", ""]
+    if opdef.description:
+        lines += [opdef.description.strip(), ""]
+    lines += ["Use 'guildlike run --help' for a list of options.", ""]
+    if not opdef.flags:
+        lines.append("Flags: none")
+        return lines
+    width = max(len(name) for name in opdef.flags)
+    lines.append("Flags:")
+    for name in sorted(opdef.flags):
+        fd = opdef.flags[name]
+        parts = [fd.description] if fd.description else []
+        if fd.required and fd.default is None:
+            parts.append("(required)")
+        elif fd.default is not None:
+            parts.append(f"(default is {encode_value(fd.default)})")
+        lines.append(f"  {name.ljust(width)}  {' '.join(parts)}".rstrip())
+        if fd.choices:
+            lines.append(f"  {''.ljust(width)}  Choices: " + ", ".join(
+                encode_value(c.get("value") if isinstance(c, dict) else c) for c in fd.choices))
+    return lines
 
 
 def _confirm_run(what: str, flag_args: list[str]) -> None:
@@ -50,6 +79,7 @@ def _confirm_run(what: str, flag_args: list[str]) -> None:
 @click.option("--print-trials", is_flag=True, help="Show the trials of a batch and run nothing.")
 @click.option("--minimize", metavar="SCALAR", help="Scalar an optimizer minimizes (default loss).")
 @click.option("--maximize", metavar="SCALAR", help="Scalar an optimizer maximizes.")
+@click.option("--help-op", is_flag=True, help="Show the operation's description and flags, and exit.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
     """Run an operation: `guildlike run OP [FLAG=VALUE...]`.
@@ -98,6 +128,9 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
         return
     if not opspec:
         raise UsageError("missing operation", ["Try 'guildlike operations' for a list of available operations."])
+    if kw["help_op"]:
+        out("\n".join(_help_op_lines(run_mod.resolve_opdef(ctx, opspec))))
+        return
     if not kw["yes"] and not opts.print_trials:
         _confirm_run(opspec, flag_args)
     run_mod.run_op(ctx, opspec, flag_args, opts)
