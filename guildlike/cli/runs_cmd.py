@@ -84,6 +84,7 @@ def _info_fields(ctx: Any, run: Any) -> list[tuple[str, Any]]:
         lock = read_lock(run.path)
         pid = str(lock[0]) if lock else ""
     cmd = run.get("cmd") or []
+    attempts = run.get("attempts") or []
     fields: list[tuple[str, Any]] = [
         ("id", run.id),
         ("operation", ref.op_name if ref else ""),
@@ -99,6 +100,7 @@ def _info_fields(ctx: Any, run: Any) -> list[tuple[str, Any]]:
         ("command", " ".join(str(c) for c in cmd) if isinstance(cmd, list) else str(cmd)),
         ("exit_status", "" if run.get("exit_status") is None else run.get("exit_status")),
         ("pid", pid),
+        ("attempts", len(attempts) if attempts else (1 if run.get("started") else 0)),
         ("tags", run.tags),
         ("flags", run.flags),
         ("scalars", {k: (v.get("last"), v.get("step", 0)) for k, v in sorted(scalars_mod.read(run.path).items())}),
