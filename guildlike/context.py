@@ -54,6 +54,8 @@ class Context:
     cwd: Path
     ui: UI = field(default_factory=NullUI)
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    # Facts worth computing once per command (e.g. a project's git identity).
+    cache: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, ui: UI | None = None) -> "Context":

@@ -149,12 +149,19 @@ def copy_files(project_dir: Path, spec: Any, files: list[str], dest: Path) -> No
         shutil.copyfile(base / rel, target)
 
 
-def digest(base: Path, files: list[str]) -> str:
+def file_hashes(base: Path, files: list[str]) -> dict[str, str]:
+    out = {}
+    for rel in sorted(files):
+        try:
+            out[rel] = hashlib.sha256((base / rel).read_bytes()).hexdigest()
+        except OSError:
+            out[rel] = "<missing>"
+    return out
+
+
+def digest(base: Path, files: list[str], hashes: dict[str, str] | None = None) -> str:
+    hashes = hashes if hashes is not None else file_hashes(base, files)
     h = hashlib.sha256()
     for rel in sorted(files):
-        h.update(rel.encode("utf-8") + b"\0")
-        try:
-            h.update(hashlib.sha256((base / rel).read_bytes()).digest())
-        except OSError:
-            h.update(b"<missing>")
+        h.update(rel.encode("utf-8") + b"\0" + hashes.get(rel, "<missing>").encode() + b"\n")
     return h.hexdigest()[:32]

@@ -7,6 +7,7 @@ in the run (its ``op`` attribute and its source snapshot) unless
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,8 @@ def restart(ctx: Context, run: Run, given: dict[str, Any], opts: RunOptions) -> 
     base = dict(opdef.flag_defaults())
     base.update(old_flags)
     flags = flagsmod.resolve(opdef, given, base=base, force_flags=opts.force_flags)
+    if opts.trigger == "run":
+        opts = replace(opts, trigger=f"restart {run.id}")
     if opts.needed and st in (status.COMPLETED, status.TERMINATED) and flags == old_flags:
         ctx.ui.message(SKIP_MESSAGE)
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import platform
 import socket
@@ -21,7 +22,7 @@ from ..store.run import Run
 from ..util import timeutil
 from ..util.files import atomic_write
 from ..util.secrets import scrub
-from . import opcmd, process, scalars
+from . import attempts, opcmd, process, scalars
 from .options import RunOptions
 
 
@@ -161,8 +162,10 @@ def snapshot_source(ctx: Context, run: Run, opdef: OpDef, source_dir: Path | Non
     if opdef.script and opdef.script not in files and (project / opdef.script).is_file():
         files.append(opdef.script)
     sourcecode.copy_files(project, spec, files, run.path)
+    hashes = sourcecode.file_hashes(run.path, files)
+    atomic_write(run.guild_dir / "source.json", json.dumps(hashes, indent=1, sort_keys=True))
     run.set("sourcecode", files)
-    run.set("sourcecode_digest", sourcecode.digest(run.path, files))
+    run.set("sourcecode_digest", sourcecode.digest(run.path, files, hashes))
 
 
 def _mark_staged(run: Run) -> None:
@@ -177,18 +180,27 @@ def _remove_marker(run: Run, name: str) -> None:
         pass
 
 
-def mark_started(run: Run) -> None:
-    """Drop the previous attempt's end state and stamp a new start."""
+def mark_started(run: Run, opts: RunOptions | None = None, ctx: Context | None = None) -> None:
+    """Drop the previous attempt's end state, stamp a new start, open an attempt."""
     run.delete_attr("exit_status")
     run.delete_attr("stopped")
     run.set("started", timeutil.now_us())
     _remove_marker(run, "STAGED")
     _remove_marker(run, "PENDING")
+    attempts.begin(ctx, run, opts.trigger if opts else "run")
 
 
-def finish(run: Run, exit_status: int) -> None:
+def finish(run: Run, exit_status: int, hash_data: bool = False) -> None:
+    """Write the end state; for an op run, hash what it produced."""
     run.set("exit_status", exit_status)
     run.set("stopped", timeutil.now_us())
+    digest = None
+    if hash_data:
+        try:
+            digest = attempts.record_data(run)
+        except OSError:
+            digest = None
+    attempts.end(run, exit_status, digest)
     status.remove_lock(run.path)
 
 
@@ -212,7 +224,7 @@ def execute(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
     run.set("cmd", cmd)
     run.set("env", scrub(env))
     _archive_output(run)
-    mark_started(run)
+    mark_started(run, opts, ctx)
     try:
         code = process.run_process(
             ctx,
@@ -224,13 +236,13 @@ def execute(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
         )
     except process.Interrupted as e:
         _capture_scalars(run, opdef)
-        finish(run, -e.signum)
+        finish(run, -e.signum, hash_data=True)
         raise RunFailed(128 + e.signum, "") from None
     except BaseException:
-        finish(run, 1)
+        finish(run, 1, hash_data=True)
         raise
     _capture_scalars(run, opdef)
-    finish(run, code)
+    finish(run, code, hash_data=True)
     if code != 0:
         raise RunFailed(code if code > 0 else 128 - code)
 

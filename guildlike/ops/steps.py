@@ -267,7 +267,7 @@ def run_pipeline(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None
 
     steps = parse_steps(opdef)
     check_links(run, steps)
-    mark_started(run)
+    mark_started(run, opts, ctx)
     status.write_lock(run.path, os.getpid())
     flags = run.flags
     try:
