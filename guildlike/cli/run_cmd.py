@@ -57,6 +57,18 @@ def _confirm_run(what: str, flag_args: list[str]) -> None:
     confirm(lines, "Continue?", True)
 
 
+def _print_plan(ctx: Any, spec: str, flag_args: list[str], opts: RunOptions) -> None:
+    from ..ops import restart as restart_mod
+    from ..store.rows import table
+    from .ui import out
+
+    run_, rows = restart_mod.plan_spec(ctx, spec, flag_args, opts)
+    out(f"Restart plan for {run_.op_name} [{run_.short_id}]{' with --needed' if opts.needed else ''}:")
+    data = [[r.step, r.action, r.run_id[:8] or "-", r.reason] for r in rows]
+    for line in table(data):
+        out(f"  {line}")
+
+
 @click.command(cls=Command)
 @click.argument("opspec", required=False)
 @click.argument("flags", nargs=-1)
@@ -66,6 +78,8 @@ def _confirm_run(what: str, flag_args: list[str]) -> None:
 @click.option("--stage", is_flag=True, help="Stage the run without starting it.")
 @click.option("--start", "start", metavar="RUN", help="Start a staged run.")
 @click.option("--restart", "restart", metavar="RUN", help="Restart a run in its own directory.")
+@click.option("--plan", is_flag=True, help="With --restart: show what would be reused, rerun or created, and why.")
+@click.option("--force-structure", is_flag=True, help="With --restart: go on even if the pipeline's steps changed.")
 @click.option("--needed", is_flag=True, help="Skip when a matching run exists (or, with --restart, when flags are unchanged).")
 @click.option("--force-sourcecode", is_flag=True, help="On restart, use the project's current source code.")
 @click.option("--force-flags", is_flag=True, help="Accept flags the operation does not define.")
@@ -104,6 +118,7 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
         needed=kw["needed"],
         force_sourcecode=kw["force_sourcecode"],
         force_flags=kw["force_flags"],
+        force_structure=kw["force_structure"],
         max_trials=kw["max_trials"],
         random_seed=kw["random_seed"],
         optimizer=kw["optimizer"],
@@ -116,6 +131,11 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
         maximize=kw["maximize"],
         batch_files=files,
     )
+    if kw["plan"]:
+        if not kw["restart"]:
+            raise UsageError("--plan is used with --restart RUN")
+        _print_plan(ctx, kw["restart"], flag_args, opts)
+        return
     if kw["restart"]:
         if not kw["yes"]:
             _confirm_run(kw["restart"], flag_args)

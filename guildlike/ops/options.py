@@ -30,11 +30,14 @@ class RunOptions:
     # set by a pipeline for its steps, by a batch for its trials
     parent_id: str | None = None
     candidates: list[str] | None = None  # run ids a step's requires may resolve to
+    changed_runs: dict[str, str] | None = None  # step runs rerun with new output: id -> step
     trigger: str = "run"
+    force_structure: bool = False
 
     def run_params(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("candidates", None)
+        data.pop("changed_runs", None)
         return {k: v for k, v in data.items() if not (v is None or v is False or v == [] or v == "")}
 
     def for_child(self, **changes: Any) -> "RunOptions":

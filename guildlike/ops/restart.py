@@ -17,6 +17,7 @@ from ..guildfile import flags as flagsmod
 from ..guildfile.opdef import OpDef
 from ..store import labels, select, status, store
 from ..store.run import Run
+from . import needed
 from .options import RunOptions
 from .run import decode_flag_args, initial_label, resolve_opdef, snapshot_source, start_run
 
@@ -37,9 +38,19 @@ def recorded_opdef(run: Run) -> OpDef:
     return OpDef.from_data(data)
 
 
+def project_dir_for(ctx: Context, recorded: OpDef) -> Path:
+    """The recorded project folder, or the current one when the recorded one is
+    not on this machine (a run imported from elsewhere)."""
+    if recorded.project_dir:
+        p = Path(recorded.project_dir)
+        if p.is_dir() and (not recorded.guildfile or Path(recorded.guildfile).is_file()):
+            return p
+    return ctx.cwd
+
+
 def current_opdef(ctx: Context, recorded: OpDef) -> OpDef:
     """The operation as the project defines it now (for --force-sourcecode)."""
-    project = Path(recorded.project_dir) if recorded.project_dir else ctx.cwd
+    project = project_dir_for(ctx, recorded)
     if recorded.batch is not None:
         fresh = current_opdef(ctx, recorded_base(recorded))
         batch = dict(recorded.batch, trial_op=fresh.to_data())
@@ -59,6 +70,13 @@ def restart_spec(ctx: Context, spec: str, flag_args: list[str], opts: RunOptions
     return restart(ctx, run, decode_flag_args(flag_args), opts)
 
 
+def plan_spec(ctx: Context, spec: str, flag_args: list[str], opts: RunOptions) -> tuple[Run, list[Any]]:
+    from .plan import plan
+
+    run = find_run(ctx, spec)
+    return run, plan(ctx, run, decode_flag_args(flag_args), opts)
+
+
 def restart(ctx: Context, run: Run, given: dict[str, Any], opts: RunOptions) -> Run | None:
     """Restart ``run`` in place with ``given`` flags; None when --needed skips it."""
     run.invalidate()
@@ -74,9 +92,17 @@ def restart(ctx: Context, run: Run, given: dict[str, Any], opts: RunOptions) -> 
     flags = flagsmod.resolve(opdef, given, base=base, force_flags=opts.force_flags)
     if opts.trigger == "run":
         opts = replace(opts, trigger=f"restart {run.id}")
-    if opts.needed and st in (status.COMPLETED, status.TERMINATED) and flags == old_flags:
-        ctx.ui.message(SKIP_MESSAGE)
-        return None
+    # A batch decides for itself: with --needed it reruns what did not complete.
+    # A pipeline given new source lets each step decide.
+    if opts.needed and opdef.batch is None and not (opdef.is_pipeline and opts.force_sourcecode):
+        decision = needed.decide(
+            ctx, run, opdef, flags, opts.force_sourcecode, opts.changed_runs, opts.candidates
+        )
+        if decision.action == "reuse":
+            ctx.ui.message(SKIP_MESSAGE)
+            return None
+        if st == status.COMPLETED and not decision.reason.startswith("flags changed"):
+            ctx.ui.info(f"rerunning {run.short_id}: {decision.reason}")
     if opdef.batch is not None:
         from . import batch
 

@@ -261,15 +261,43 @@ def _link_targets(run: Run) -> list[str]:
     return out
 
 
+def _output_changed(step_run: Run, since: int) -> bool:
+    """True when the step ran in this pipeline attempt and its output differs from before."""
+    step_run.invalidate()
+    attempts = step_run.get("attempts") or []
+    if not attempts or (attempts[-1].get("started") or 0) < since:
+        return False
+    if len(attempts) < 2:
+        return True
+    return attempts[-1].get("data_digest") != attempts[-2].get("data_digest")
+
+
+def check_structure(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
+    """Record the pipeline's structure, or compare it when the definition was read afresh."""
+    from . import structure
+    from .restart import project_dir_for
+
+    recorded = run.get("structure")
+    if recorded is not None and not opts.force_sourcecode:
+        return
+    current = structure.compute(ctx, opdef, project_dir_for(ctx, opdef))
+    structure.check(ctx, recorded, current, opts.force_structure)
+    if recorded != current:
+        run.set("structure", current)
+
+
 def run_pipeline(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
-    from .restart import restart
-    from .run import finish, mark_started, run_opdef
+    from .restart import project_dir_for, restart
+    from .run import finish, mark_started, resolve_opdef, run_opdef
 
     steps = parse_steps(opdef)
     check_links(run, steps)
+    check_structure(ctx, run, opdef, opts)
     mark_started(run, opts, ctx)
     status.write_lock(run.path, os.getpid())
+    since = run.get("started") or 0
     flags = run.flags
+    changed: dict[str, str] = {}
     try:
         for step in steps:
             given = step_flags(step, flags)
@@ -278,6 +306,7 @@ def run_pipeline(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None
             if state == "other":
                 raise StepLinkError(f"unexpected step run link {link}: expected symlink")
             child = _child_opts(opts, step, run, _link_targets(run))
+            child.changed_runs = dict(changed)
             if state == "run":
                 step_run = Run(os.path.basename(os.path.realpath(link)), Path(os.path.realpath(link)))
                 prefix = []
@@ -287,17 +316,17 @@ def run_pipeline(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None
                     prefix.append("--needed")
                 ctx.ui.info(f"restarting {step.name}: {step_run.id} {log_args(step, given, prefix)}".rstrip())
                 restart(ctx, step_run, given, child)
+                if _output_changed(step_run, since):
+                    changed[step_run.id] = step.link_name
             else:
-                from .run import resolve_opdef
-
                 spec = step_opspec(opdef, step)
                 new_id = store.new_run_id()
                 _point_link(link, new_id)
                 ctx.ui.info(f"running {step.name}: {spec} {log_args(step, given, [])}".rstrip())
-                project = Path(opdef.project_dir) if opdef.project_dir else None
-                step_opdef = resolve_opdef(ctx, spec, project)
+                step_opdef = resolve_opdef(ctx, spec, project_dir_for(ctx, opdef))
                 child.run_id = new_id
                 child.needed = bool(step.options.get("needed"))
+                changed[new_id] = step.link_name
                 run_opdef(ctx, step_opdef, given, child)
     except RunFailed as e:
         code = e.exit_code
@@ -316,6 +345,8 @@ def validate(ctx: Context, opdef: OpDef) -> None:
     """Fail early, before any run is made, on a malformed step list or an unknown step op."""
     from .run import resolve_opdef
 
-    project = Path(opdef.project_dir) if opdef.project_dir else None
+    from .restart import project_dir_for
+
+    project = project_dir_for(ctx, opdef)
     for step in parse_steps(opdef):
         resolve_opdef(ctx, step_opspec(opdef, step), project)
