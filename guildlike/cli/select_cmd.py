@@ -12,6 +12,7 @@ from .ui import out
 
 
 def format_attr(run: Any, name: str) -> str:
+    from ..store import attrs
     from ..util import yamlutil
     from ..util.timeutil import format_us
 
@@ -19,7 +20,9 @@ def format_attr(run: Any, name: str) -> str:
         return run.status
     if name in ("label",):
         return run.label
-    val = run.get(name)
+    # Read from the run directory: a listing may hold a cached copy that
+    # is not the attribute file as written (an absent ``tags`` as ``[]``).
+    val = attrs.read(run.path, name)
     if val is None:
         raise GuildlikeError(f"no such run attribute '{name}'")
     if name in ("started", "stopped", "initialized") and isinstance(val, int):
