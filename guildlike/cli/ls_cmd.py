@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -28,7 +29,7 @@ def ls(run: str | None, path: str | None, full_path: bool, no_format: bool, show
     if not entries and path:
         return
     if full_path:
-        lines = [str(r.path / e) for e in entries]
+        lines = [f"{r.path}{os.sep}{e}" for e in entries]
     elif no_format:
         lines = entries
     else:
