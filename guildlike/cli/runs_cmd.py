@@ -196,3 +196,12 @@ def _change_command(verb: str, deleted: bool, default_yes: bool, doc: str) -> cl
 runs.add_command(_change_command("delete", False, True, "Delete runs (move them to the trash)."))
 runs.add_command(_change_command("restore", True, True, "Restore deleted runs."))
 runs.add_command(_change_command("purge", True, False, "Permanently delete deleted runs."))
+
+
+def _add_log() -> None:
+    from .log_cmd import log
+
+    runs.add_command(log)
+
+
+_add_log()

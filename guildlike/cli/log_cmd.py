@@ -1,0 +1,28 @@
+"""``guildlike runs log``: the run log of a run or a whole pipeline."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from .common import Command, build_filter, filter_options, make_context, select_one
+from .ui import out
+
+
+@click.command("log", cls=Command)
+@click.argument("run", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@filter_options
+def log(run: str | None, as_json: bool, **kw: Any) -> None:
+    """Show the run log: steps, attempts, code identity, data hashes, flags, scalars."""
+    from ..ops import runlog
+
+    ctx = make_context()
+    r = select_one(ctx, run, build_filter(kw), "runs log")
+    doc = runlog.document(r, ctx.runs_dir)
+    if as_json:
+        out(json.dumps(doc, indent=2, sort_keys=True, default=str))
+    else:
+        out("\n".join(runlog.tree(doc)))
