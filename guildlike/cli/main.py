@@ -25,6 +25,8 @@ COMMANDS = {
     "label": ("guildlike.cli.label_cmd", "label", "Set or change run labels."),
     "tag": ("guildlike.cli.label_cmd", "tag", "Add or remove run tags."),
     "operations": ("guildlike.cli.operations_cmd", "operations", "Show the project's operations."),
+    "export": ("guildlike.cli.transfer_cmd", "export", "Export runs to a folder or a .zip file."),
+    "import": ("guildlike.cli.transfer_cmd", "import_", "Import runs exported from another home."),
     "check": ("guildlike.cli.check_cmd", "check", "Check the run index and run directories, and repair."),
 }
 

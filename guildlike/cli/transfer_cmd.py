@@ -1,0 +1,45 @@
+"""``guildlike export`` and ``guildlike import``: move runs between homes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .common import Command, build_filter, confirm, filter_options, make_context, run_rows, select_runs
+from .ui import err, out
+
+
+@click.command("export", cls=Command)
+@click.argument("dest")
+@click.argument("runs_arg", metavar="[RUN...]", nargs=-1)
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@filter_options
+def export(dest: str, runs_arg: tuple[str, ...], yes: bool, **kw: Any) -> None:
+    """Export runs (pipelines with their step runs) to a folder or a .zip file."""
+    from ..ops import transfer
+
+    ctx = make_context()
+    selected = select_runs(ctx, runs_arg, build_filter(kw), "export")
+    if not selected:
+        out("Nothing to export.")
+        return
+    if not yes:
+        confirm(["You are about to export the following runs:"] + run_rows(ctx, selected), "Continue?", True)
+    exported = transfer.export_runs(ctx, Path(dest).absolute(), selected)
+    err(f"Exported {len(exported)} run(s) to {dest}")
+
+
+@click.command("import", cls=Command)
+@click.argument("src")
+@click.option("--replace", is_flag=True, help="Overwrite runs that already exist in this home.")
+def import_(src: str, replace: bool) -> None:
+    """Import runs exported from another home (a folder or a .zip file)."""
+    from ..ops import transfer
+
+    ctx = make_context()
+    done, skipped = transfer.import_runs(ctx, Path(src).absolute(), replace)
+    for rid in skipped:
+        err(f"Run {rid} exists, skipped (use --replace to overwrite)")
+    err(f"Imported {len(done)} run(s)")
