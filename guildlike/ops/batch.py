@@ -1,29 +1,31 @@
-"""Batch runs: a run of its own (``OP+``, ``OP+random``) that runs trials.
+"""Batch runs: a run of its own (``OP+``, ``OP+random``, ``OP+bayesian``) that runs trials.
 
 Each trial is a normal run of ``OP`` whose label is its flags. The batch
 records its trials (``trials`` attribute: flags and run id) and links to
 them. Restarting a batch runs fresh trials; with ``--needed`` only the
 trials that failed, were terminated or never ran are run again, with the
-flag values they had.
+flag values they had (Guild would generate new ones).
 """
 
 from __future__ import annotations
 
 import os
 import random
+import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..context import Context
 from ..errors import GuildlikeError, RunFailed
 from ..guildfile import flags as flagsmod
 from ..guildfile.opdef import OpDef
-from ..store import status, store
+from ..store import index, status, store
 from ..store.run import Run
 from ..util.files import remove_tree
 from . import trials as trialsmod
 from .options import RunOptions
+
+INTERRUPTED_CODES = (130, 143)
 
 
 def batch_opdef(opdef: OpDef, kind: str, flags: dict[str, Any], opts: RunOptions, seed: int) -> OpDef:
@@ -76,11 +78,12 @@ def generate(ctx: Context, base: OpDef, batch_op: OpDef, flags: dict[str, Any]) 
             return out[:max_trials] if max_trials else out
         return trialsmod.grid(flags, max_trials)
     if kind == "random":
-        return trialsmod.random_trials(flags, max_trials, spec["random_seed"])
+        return trialsmod.random_trials(trialsmod.typed_spaces(base, flags), max_trials, spec["random_seed"])
     raise GuildlikeError(f"unknown optimizer '{kind}'")
 
 
-def _check_trials(base: OpDef, trials: list[dict[str, Any]], opts: RunOptions) -> list[dict[str, Any]]:
+def check_trials(base: OpDef, trials: list[dict[str, Any]], opts: RunOptions) -> list[dict[str, Any]]:
+    """Each trial's flags resolved and checked against the trial op."""
     return [flagsmod.resolve(base, t, force_flags=opts.force_flags) for t in trials]
 
 
@@ -94,25 +97,34 @@ def print_trials(ctx: Context, trials: list[dict[str, Any]]) -> None:
         ctx.ui.message(line)
 
 
+def _check_optimizer(kind: str, opts: RunOptions) -> None:
+    if kind in ("grid", "random"):
+        return
+    from . import optimize
+
+    optimize.check_available()
+    if opts.print_trials:
+        raise GuildlikeError(f"--print-trials is not supported for optimizer '{kind}'")
+    if opts.stage_trials:
+        raise GuildlikeError(
+            f"--stage-trials is not supported for optimizer '{kind}'",
+            ["Its trials depend on the results of earlier ones."],
+        )
+
+
 def run_batch(ctx: Context, opdef: OpDef, flags: dict[str, Any], opts: RunOptions) -> Run | None:
     from .run import prepare_run
 
     kind = trialsmod.kind(flags, opts.optimizer)
-    if kind in ("bayesian", "tpe", "gp"):
-        from . import optimize
-
-        optimize.check_available()
+    _check_optimizer(kind, opts)
     seed = opts.random_seed if opts.random_seed is not None else random.randrange(2**31)
     bop = batch_opdef(opdef, kind, flags, opts, seed)
-    if kind == "grid" or kind == "random":
-        trials = _check_trials(opdef, generate(ctx, opdef, bop, flags), opts)
+    trials: list[dict[str, Any]] = []
+    if kind in ("grid", "random"):
+        trials = check_trials(opdef, generate(ctx, opdef, bop, flags), opts)
         if opts.print_trials:
             print_trials(ctx, trials)
             return None
-    elif opts.print_trials:
-        raise GuildlikeError(f"--print-trials is not supported for optimizer '{kind}'")
-    else:
-        trials = []
     batch_opts = opts.for_child(
         label="",
         run_id=opts.run_id,
@@ -130,32 +142,92 @@ def run_batch(ctx: Context, opdef: OpDef, flags: dict[str, Any], opts: RunOption
     return batch
 
 
+def _storable(flags: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, flagsmod.SearchSpace) else v) for k, v in flags.items()}
+
+
 def restart_batch(ctx: Context, batch: Run, bop: OpDef, flags: dict[str, Any], opts: RunOptions) -> None:
+    """Run ``batch`` again: fresh trials, or with ``--needed`` only what did not complete."""
+    from .restart import SKIP_MESSAGE
     from .run import snapshot_source
 
+    base = trial_opdef(bop)
+    spec = bop.batch or {}
+    kind = spec["kind"]
+    _check_optimizer(kind, opts)
+    flags = trialsmod.decode_spaces(base, flags)
+    unchanged = _storable(flags) == _storable(trialsmod.decode_spaces(base, batch.flags))
+    needed_only = opts.needed and unchanged
+    if opts.max_trials is not None:
+        spec["max_trials"] = opts.max_trials
+    if opts.random_seed is not None:
+        spec["random_seed"] = opts.random_seed
+    elif kind != "grid" and not needed_only:
+        spec["random_seed"] = random.randrange(2**31)
     if opts.force_sourcecode:
-        batch.set("op", bop.to_data())
         snapshot_source(ctx, batch, bop)
-    batch.set("flags", {k: (str(v) if isinstance(v, flagsmod.SearchSpace) else v) for k, v in flags.items()})
-    if opts.needed:
+    batch.set("op", bop.to_data())
+    batch.set("flags", _storable(flags))
+    if needed_only:
+        if not _needs_work(ctx, batch, spec):
+            ctx.ui.message(SKIP_MESSAGE)
+            return
         _run(ctx, batch, bop, flags, None, opts, fresh=False)
         return
-    base = trial_opdef(bop)
-    kind = (bop.batch or {})["kind"]
     trials: list[dict[str, Any]] = []
     if kind in ("grid", "random"):
-        if kind == "random" and opts.random_seed is None:
-            bop.batch["random_seed"] = random.randrange(2**31)  # type: ignore[index]
-            batch.set("op", bop.to_data())
-        trials = _check_trials(base, generate(ctx, base, bop, flags), opts)
+        trials = check_trials(base, generate(ctx, base, bop, flags), opts)
     _run(ctx, batch, bop, flags, trials, opts, fresh=True)
 
 
-def _trial_source(batch: Run) -> tuple[Path, list[str]]:
-    return batch.path, list(batch.get("sourcecode") or [])
+def _needs_work(ctx: Context, batch: Run, spec: dict[str, Any]) -> bool:
+    records = list(batch.get("trials") or [])
+    if spec.get("kind") not in ("grid", "random"):
+        if len(records) < (spec.get("max_trials") or trialsmod.DEFAULT_MAX_TRIALS):
+            return True
+    return any(trun is None or trun.status != status.COMPLETED for _, trun in existing_trials(ctx, records))
 
 
-def _new_trial(ctx: Context, batch: Run, base: OpDef, tflags: dict[str, Any], opts: RunOptions) -> Run:
+def existing_trials(ctx: Context, records: list[dict[str, Any]]) -> list[tuple[dict[str, Any], Run | None]]:
+    """(flags, run or None when it never ran or is gone) for each recorded trial."""
+    out: list[tuple[dict[str, Any], Run | None]] = []
+    for rec in records:
+        rid = rec.get("run")
+        trun = store.run_for_id(ctx, rid) if rid else None
+        if trun is not None and not trun.path.is_dir():
+            trun = None
+        out.append((dict(rec.get("flags") or {}), trun))
+    return out
+
+
+class TrialRecords:
+    """The batch's ``trials`` attribute, kept up to date as trials are made (thread safe)."""
+
+    def __init__(self, batch: Run, records: list[tuple[dict[str, Any], Run | None]]) -> None:
+        self._batch = batch
+        self._items: list[list[Any]] = [[dict(f), r.id if r else None] for f, r in records]
+        self._lock = threading.Lock()
+        self._save()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _save(self) -> None:
+        self._batch.set("trials", [{"flags": f, "run": rid} for f, rid in self._items])
+
+    def add(self, flags: dict[str, Any]) -> int:
+        with self._lock:
+            self._items.append([dict(flags), None])
+            self._save()
+            return len(self._items) - 1
+
+    def set_run(self, i: int, run_id: str) -> None:
+        with self._lock:
+            self._items[i][1] = run_id
+            self._save()
+
+
+def new_trial(ctx: Context, batch: Run, base: OpDef, tflags: dict[str, Any], opts: RunOptions) -> Run:
     from .run import initial_label, prepare_run
 
     topts = opts.for_child(parent_id=batch.id, trigger=f"batch {batch.id}", keep_batch=False)
@@ -180,11 +252,47 @@ def _copy_batch_source(batch: Run, run: Run) -> None:
     run.set("sourcecode_digest", batch.get("sourcecode_digest") or "")
 
 
-def _trial_line(run: Run, base: OpDef, tflags: dict[str, Any]) -> str:
+def trial_line(run: Run, base: OpDef, tflags: dict[str, Any]) -> str:
     from ..util.yamlutil import encode_value
 
     shown = ", ".join(f"{n}={encode_value(tflags[n])}" for n in sorted(tflags) if tflags[n] is not None)
     return f"Running trial {run.id}: {base.full_name} ({shown})"
+
+
+def run_trial(ctx: Context, batch: Run, base: OpDef, trun: Run, tflags: dict[str, Any], opts: RunOptions) -> int:
+    """Run (or run again) one trial; 0 when it completed, else its exit status.
+
+    An interrupted trial, or any failure with ``--fail-on-trial-error``,
+    raises ``RunFailed`` to stop the batch.
+    """
+    from .restart import restart
+    from .run import execute
+
+    ctx.ui.info(trial_line(trun, base, tflags))
+    topts = opts.for_child(parent_id=batch.id)
+    try:
+        if trun.get("exit_status") is None and trun.get("started") is None:
+            execute(ctx, trun, base, topts)
+        else:
+            restart(ctx, trun, {}, topts)
+    except RunFailed as e:
+        if e.exit_code in INTERRUPTED_CODES or opts.fail_on_trial_error:
+            raise
+        return e.exit_code
+    return 0
+
+
+def run_parallel(items: list[Any], fn: Callable[[Any], Any], max_parallel: int) -> list[Any]:
+    """``fn`` over ``items``, ``max_parallel`` at a time, results in order."""
+    if max_parallel <= 1 or len(items) <= 1:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(max_workers=max_parallel) as pool:
+        return list(pool.map(fn, items))
+
+
+def _keep_batch(batch: Run, opts: RunOptions) -> bool:
+    params = batch.get("run_params") or {}
+    return opts.keep_batch or opts.stage_trials or bool(isinstance(params, dict) and params.get("keep_batch"))
 
 
 def _run(
@@ -196,60 +304,20 @@ def _run(
     opts: RunOptions,
     fresh: bool,
 ) -> None:
-    from .restart import restart
-    from .run import execute, finish, mark_started
+    from .run import finish, mark_started
 
     base = trial_opdef(bop)
     mark_started(batch)
     status.write_lock(batch.path, os.getpid())
-    failed: list[int] = []
     try:
         if bop.batch and bop.batch["kind"] not in ("grid", "random"):
             from . import optimize
 
             failed = optimize.run(ctx, batch, bop, base, flags, opts, fresh)
         else:
-            jobs = _plan(ctx, batch, base, trials, opts, fresh)
-            batch.set("trials", [{"flags": t, "run": r.id if r else None} for t, r, _ in jobs])
-            total = len(jobs)
-
-            def one(i: int, job: tuple[dict[str, Any], Run | None, bool]) -> int:
-                tflags, trun, rerun = job
-                if trun is not None and not rerun:
-                    return 0
-                if trun is None:
-                    trun = _new_trial(ctx, batch, base, tflags, opts)
-                    jobs[i - 1] = (tflags, trun, True)
-                    batch.set("trials", [{"flags": t, "run": r.id if r else None} for t, r, _ in jobs])
-                if opts.stage_trials:
-                    from .run import _mark_staged
-
-                    _mark_staged(trun)
-                    ctx.ui.info(f"Staged trial {trun.id}: {base.full_name}")
-                    return 0
-                ctx.ui.progress(f"trial {i} of {total}")
-                ctx.ui.info(_trial_line(trun, base, tflags))
-                try:
-                    if trun.get("exit_status") is None and trun.get("started") is None:
-                        execute(ctx, trun, base, opts.for_child(parent_id=batch.id))
-                    else:
-                        restart(ctx, trun, {}, opts.for_child(parent_id=batch.id))
-                except RunFailed as e:
-                    if e.exit_code in (130, 143):
-                        raise
-                    if opts.fail_on_trial_error:
-                        raise
-                    return e.exit_code
-                return 0
-
-            if opts.max_parallel > 1 and not opts.stage_trials:
-                with ThreadPoolExecutor(max_workers=opts.max_parallel) as pool:
-                    codes = list(pool.map(lambda p: one(*p), list(enumerate(jobs, 1))))
-            else:
-                codes = [one(i, job) for i, job in enumerate(jobs, 1)]
-            failed = [c for c in codes if c]
+            failed = _run_listed(ctx, batch, bop, base, trials, opts, fresh)
     except RunFailed as e:
-        finish(batch, -(e.exit_code - 128) if e.exit_code in (130, 143) else e.exit_code)
+        finish(batch, -(e.exit_code - 128) if e.exit_code in INTERRUPTED_CODES else e.exit_code)
         raise
     except GuildlikeError as e:
         finish(batch, e.exit_code)
@@ -259,33 +327,55 @@ def _run(
         raise
     code = 1 if failed else 0
     finish(batch, code)
-    if code == 0 and not opts.keep_batch and not opts.stage_trials:
+    if code == 0 and not _keep_batch(batch, opts):
         remove_tree(batch.path)
-        store.touch(ctx)
+        index.touch(ctx)
     if failed:
         raise RunFailed(1, f"{len(failed)} trial(s) failed")
 
 
-def _plan(
+def _run_listed(
     ctx: Context,
     batch: Run,
+    bop: OpDef,
     base: OpDef,
     trials: list[dict[str, Any]] | None,
     opts: RunOptions,
     fresh: bool,
-) -> list[tuple[dict[str, Any], Run | None, bool]]:
-    """(flags, existing trial run or None, rerun?) for each trial."""
+) -> list[int]:
+    """Run a grid, file or random batch; the exit statuses of the trials that failed."""
+    from . import optimize
+    from .run import _mark_staged
+
     if fresh:
         assert trials is not None
-        return [(t, None, True) for t in trials]
-    out: list[tuple[dict[str, Any], Run | None, bool]] = []
-    for rec in batch.get("trials") or []:
-        tflags = dict(rec.get("flags") or {})
-        rid = rec.get("run")
-        trun = store.run_for_id(ctx, rid) if rid else None
-        if trun is None or not trun.path.is_dir():
-            out.append((tflags, None, True))
-            continue
-        st = trun.status
-        out.append((tflags, trun, st != status.COMPLETED))
-    return out
+        planned: list[tuple[dict[str, Any], Run | None]] = [(t, None) for t in trials]
+    else:
+        planned = existing_trials(ctx, list(batch.get("trials") or []))
+    records = TrialRecords(batch, planned)
+    best = optimize.Best(optimize.objective_for(base, bop.batch or {}))
+    total = len(planned)
+    for _, trun in planned:
+        if trun is not None and trun.status == status.COMPLETED:
+            best.add(trun)
+
+    def one(i: int) -> int:
+        tflags, trun = planned[i]
+        if trun is not None and trun.status == status.COMPLETED:
+            return 0
+        if trun is None:
+            trun = new_trial(ctx, batch, base, tflags, opts)
+            records.set_run(i, trun.id)
+        if opts.stage_trials:
+            _mark_staged(trun)
+            ctx.ui.info(f"Staged trial {trun.id}: {base.full_name}")
+            return 0
+        ctx.ui.progress(best.progress(i + 1, total))
+        code = run_trial(ctx, batch, base, trun, tflags, opts)
+        if code == 0:
+            best.add(trun)
+        return code
+
+    parallel = 1 if opts.stage_trials else opts.max_parallel
+    codes = run_parallel(list(range(total)), one, parallel)
+    return [c for c in codes if c]

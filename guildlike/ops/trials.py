@@ -15,19 +15,62 @@ import random
 from pathlib import Path
 from typing import Any
 
-from ..errors import FlagError
+from ..errors import FlagError, UsageError
 from ..guildfile import flags as flagsmod
+from ..guildfile.opdef import OpDef
 from ..util import yamlutil
 
 DEFAULT_MAX_TRIALS = 20
 
+# -o NAME -> the batch kind (and the batch op's suffix, OP+KIND)
+OPTIMIZERS = {"random": "random", "bayesian": "bayesian", "tpe": "bayesian"}
+
 
 def kind(flags: dict[str, Any], optimizer: str | None) -> str:
+    """``grid``, ``random`` or ``bayesian``."""
     if optimizer:
-        return optimizer
+        found = OPTIMIZERS.get(optimizer.strip().lower())
+        if found is None:
+            raise UsageError(
+                f"unknown optimizer '{optimizer}'",
+                ["Supported optimizers: random, bayesian (alias tpe)."],
+            )
+        return found
     if any(isinstance(v, flagsmod.SearchSpace) for v in flags.values()):
         return "random"
     return "grid"
+
+
+def typed_spaces(base: OpDef, flags: dict[str, Any]) -> dict[str, Any]:
+    """``flags`` with each range fitted to its flag's type.
+
+    A range written with integer bounds (``lr=[0:1]``) on a ``float`` flag
+    is searched over floats, not over the integers 0 and 1.
+    """
+    out = dict(flags)
+    for name, val in flags.items():
+        fd = base.flags.get(name)
+        if not isinstance(val, flagsmod.SearchSpace) or fd is None or fd.type != "float":
+            continue
+        if val.func in ("uniform", "loguniform"):
+            out[name] = flagsmod.SearchSpace(val.func, float(val.lo), float(val.hi), val.written)
+    return out
+
+
+def decode_spaces(base: OpDef, flags: dict[str, Any]) -> dict[str, Any]:
+    """Ranges as a batch run stores them (``'[-2.0:2.0]'``) read back as ranges."""
+    out = dict(flags)
+    for name, val in flags.items():
+        fd = base.flags.get(name)
+        if not isinstance(val, str) or (fd is not None and fd.type in ("string", "str", "path")):
+            continue
+        try:
+            decoded = flagsmod.decode_arg(val)
+        except FlagError:
+            continue
+        if isinstance(decoded, flagsmod.SearchSpace):
+            out[name] = decoded
+    return out
 
 
 def grid(flags: dict[str, Any], max_trials: int | None = None) -> list[dict[str, Any]]:
