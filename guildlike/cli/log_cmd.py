@@ -23,6 +23,6 @@ def log(run: str | None, as_json: bool, **kw: Any) -> None:
     r = select_one(ctx, run, build_filter(kw), "runs log")
     doc = runlog.document(r, ctx.runs_dir)
     if as_json:
-        out(json.dumps(doc, indent=2, sort_keys=True, default=str))
+        out(json.dumps(doc, indent=2, default=str))
     else:
         out("\n".join(runlog.tree(doc)))
