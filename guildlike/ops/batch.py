@@ -78,7 +78,8 @@ def generate(ctx: Context, base: OpDef, batch_op: OpDef, flags: dict[str, Any]) 
             return out[:max_trials] if max_trials else out
         return trialsmod.grid(flags, max_trials)
     if kind == "random":
-        return trialsmod.random_trials(trialsmod.typed_spaces(base, flags), max_trials, spec["random_seed"])
+        spaces = trialsmod.typed_spaces(base, flags)
+        return trialsmod.random_trials(spaces, max_trials, spec["random_seed"], trialsmod.int_flags(base))
     raise GuildlikeError(f"unknown optimizer '{kind}'")
 
 

@@ -121,7 +121,7 @@ class Best:
 # ---------------------------------------------------------------- search
 
 
-def _distribution(name: str, val: Any) -> Any:
+def _distribution(name: str, val: Any, is_int: bool) -> Any:
     from optuna import distributions as d
 
     if isinstance(val, list):
@@ -132,11 +132,10 @@ def _distribution(name: str, val: Any) -> Any:
             f"invalid value {val} for {name}: the bayesian optimizer cannot search a normal "
             "distribution (use a range such as [LO:HI])"
         )
-    if val.func == "loguniform":
-        return d.FloatDistribution(float(val.lo), float(val.hi), log=True)
-    if val.func == "randint" or (isinstance(val.lo, int) and isinstance(val.hi, int)):
-        return d.IntDistribution(int(val.lo), int(val.hi))
-    return d.FloatDistribution(float(val.lo), float(val.hi))
+    log = val.func == "loguniform"
+    if is_int or val.func == "randint" or (not log and isinstance(val.lo, int) and isinstance(val.hi, int)):
+        return d.IntDistribution(int(val.lo), int(val.hi), log=log)
+    return d.FloatDistribution(float(val.lo), float(val.hi), log=log)
 
 
 def startup_trials(max_trials: int) -> int:
@@ -147,12 +146,16 @@ def startup_trials(max_trials: int) -> int:
 class Search:
     """An Optuna study over the searchable flags; other flags stay fixed."""
 
-    def __init__(self, flags: dict[str, Any], objective: Objective, seed: int, max_trials: int) -> None:
+    def __init__(
+        self, flags: dict[str, Any], objective: Objective, seed: int, max_trials: int, ints: set[str]
+    ) -> None:
         import optuna
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.fixed = {n: v for n, v in flags.items() if not flagsmod.is_batch_value(v)}
-        self.dists = {n: _distribution(n, v) for n, v in sorted(flags.items()) if flagsmod.is_batch_value(v)}
+        self.dists = {
+            n: _distribution(n, v, n in ints) for n, v in sorted(flags.items()) if flagsmod.is_batch_value(v)
+        }
         if not self.dists:
             raise GuildlikeError(
                 "the bayesian optimizer needs a flag to search",
@@ -245,7 +248,9 @@ def run(
     spec = bop.batch or {}
     max_trials = int(spec.get("max_trials") or trialsmod.DEFAULT_MAX_TRIALS)
     best = Best(objective_for(base, spec))
-    search = Search(trialsmod.typed_spaces(base, flags), best.objective, int(spec["random_seed"]), max_trials)
+    spaces = trialsmod.typed_spaces(base, flags)
+    seed = int(spec["random_seed"])
+    search = Search(spaces, best.objective, seed, max_trials, trialsmod.int_flags(base))
     planned = [] if fresh else batchmod.existing_trials(ctx, list(batch.get("trials") or []))
     reruns = [i for i, (_, r) in enumerate(planned) if r is None or r.status != status.COMPLETED]
     skip = {r.id for i, (_, r) in enumerate(planned) if r is not None and i in reruns}

@@ -41,19 +41,31 @@ def kind(flags: dict[str, Any], optimizer: str | None) -> str:
     return "grid"
 
 
+def int_flags(base: OpDef) -> set[str]:
+    """Names of the flags of type ``int``: their sampled values are whole numbers."""
+    return {n for n, fd in base.flags.items() if fd.type == "int"}
+
+
 def typed_spaces(base: OpDef, flags: dict[str, Any]) -> dict[str, Any]:
     """``flags`` with each range fitted to its flag's type.
 
     A range written with integer bounds (``lr=[0:1]``) on a ``float`` flag
-    is searched over floats, not over the integers 0 and 1.
+    is searched over floats, not over the integers 0 and 1; a range on an
+    ``int`` flag over the whole numbers inside it.
     """
     out = dict(flags)
+    ints = int_flags(base)
     for name, val in flags.items():
         fd = base.flags.get(name)
-        if not isinstance(val, flagsmod.SearchSpace) or fd is None or fd.type != "float":
+        if not isinstance(val, flagsmod.SearchSpace) or fd is None or val.func == "normal":
             continue
-        if val.func in ("uniform", "loguniform"):
+        if fd.type == "float" and val.func != "randint":
             out[name] = flagsmod.SearchSpace(val.func, float(val.lo), float(val.hi), val.written)
+        elif name in ints:
+            lo, hi = math.ceil(val.lo), math.floor(val.hi)
+            if lo > hi:
+                raise FlagError(f"invalid value {val} for {name}: no whole number in the range")
+            out[name] = flagsmod.SearchSpace(val.func, lo, hi, val.written)
     return out
 
 
@@ -98,7 +110,13 @@ def sample_value(space: flagsmod.SearchSpace, rng: random.Random) -> Any:
     return rng.uniform(float(lo), float(hi))
 
 
-def random_trials(flags: dict[str, Any], max_trials: int | None, seed: int) -> list[dict[str, Any]]:
+def random_trials(
+    flags: dict[str, Any], max_trials: int | None, seed: int, ints: set[str] | None = None
+) -> list[dict[str, Any]]:
+    """``max_trials`` trials (default 20) drawn with ``random.Random(seed)``.
+
+    Values drawn for the flags in ``ints`` are rounded to whole numbers.
+    """
     rng = random.Random(seed)
     n = max_trials or DEFAULT_MAX_TRIALS
     out = []
@@ -108,6 +126,8 @@ def random_trials(flags: dict[str, Any], max_trials: int | None, seed: int) -> l
             val = flags[name]
             if isinstance(val, flagsmod.SearchSpace):
                 trial[name] = sample_value(val, rng)
+                if ints and name in ints:
+                    trial[name] = round(trial[name])
             elif isinstance(val, list):
                 trial[name] = rng.choice(val)
             else:
