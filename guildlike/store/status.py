@@ -35,10 +35,18 @@ def lock_path(run_dir: Path) -> Path:
     return run_dir / ".guild" / "LOCK"
 
 
-def write_lock(run_dir: Path, pid: int) -> None:
+def _pid_text(pid: int) -> str:
     ctime = process_create_time(pid)
-    text = f"{pid} {ctime:.3f}\n" if ctime is not None else f"{pid}\n"
-    atomic_write(lock_path(run_dir), text)
+    return f"{pid} {ctime:.3f}\n" if ctime is not None else f"{pid}\n"
+
+
+def write_lock(run_dir: Path, pid: int) -> None:
+    atomic_write(lock_path(run_dir), _pid_text(pid))
+
+
+def write_pending(run_dir: Path, pid: int) -> None:
+    """``PENDING`` names the process preparing the run, so a crash shows as error."""
+    atomic_write(run_dir / ".guild" / "PENDING", _pid_text(pid))
 
 
 def remove_lock(run_dir: Path) -> None:
@@ -49,17 +57,25 @@ def remove_lock(run_dir: Path) -> None:
 
 
 def process_create_time(pid: int) -> float | None:
+    """The start time of the live process ``pid``; None when there is none.
+
+    A zombie (a process that has exited but was not reaped, as happens to
+    orphans in a container without an init that reaps) is not alive.
+    """
     import psutil
 
     try:
-        return psutil.Process(pid).create_time()
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return proc.create_time()
     except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
         return None
 
 
-def read_lock(run_dir: Path) -> tuple[int, float | None, float] | None:
+def read_lock(run_dir: Path, name: str = "LOCK") -> tuple[int, float | None, float] | None:
     """(pid, process start time or None, lock mtime), or None when unlocked."""
-    path = lock_path(run_dir)
+    path = run_dir / ".guild" / name
     try:
         text = path.read_text()
         mtime = path.stat().st_mtime
@@ -69,7 +85,7 @@ def read_lock(run_dir: Path) -> tuple[int, float | None, float] | None:
     try:
         pid = int(parts[0])
     except (IndexError, ValueError):
-        return (0, None, 0.0)
+        return (0, None, mtime)
     ctime = None
     if len(parts) > 1:
         try:
@@ -103,8 +119,11 @@ def status_from_markers(run_dir: Path, exit_status: object) -> str:
     elif exit_status is None:
         if (gdir / "STAGED").exists():
             return STAGED
-        if (gdir / "PENDING").exists():
-            return PENDING
+        pending = read_lock(run_dir, "PENDING")
+        if pending is not None:
+            # A PENDING without a pid (Guild's) is taken as is.
+            if pending[0] == 0 or lock_pid_alive(pending):
+                return PENDING
     return status_from_exit(exit_status)
 
 
