@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import selectors
+import sys
 import signal
 import subprocess
 from pathlib import Path
@@ -39,6 +40,20 @@ def _forwarding_handler(proc: subprocess.Popen[bytes], received: list[int]) -> C
     return handler
 
 
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM us when guildlike dies (even by kill -9),
+    so an operation is never left running without anyone to record its end."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before prctl
+            os._exit(143)
+    except Exception:
+        pass
+
+
 def run_process(
     ctx: Context,
     cmd: list[str],
@@ -65,6 +80,7 @@ def run_process(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             process_group=0,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
     except OSError as e:
         out.close()

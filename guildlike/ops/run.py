@@ -120,7 +120,7 @@ def prepare_run(
     """Create the run directory, its attributes and its source snapshot."""
     run = store.init_run_dir(ctx, opts.run_id or store.new_run_id())
     try:
-        atomic_write(run.guild_dir / "PENDING", "")
+        status.write_pending(run.path, os.getpid())
         run.set("id", run.id)
         run.set("initialized", timeutil.now_us())
         run.set("op", opdef.to_data())

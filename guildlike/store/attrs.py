@@ -54,6 +54,19 @@ def read(run_dir: Path, name: str, default: Any = None) -> Any:
 
 def write(run_dir: Path, name: str, value: Any) -> None:
     atomic_write(attrs_dir(run_dir) / name, encode(value))
+    if _FAULT_ENV in os.environ and os.environ[_FAULT_ENV] == name:
+        _fault_kill()
+
+
+# Fault injection for the reliability tests: with GUILDLIKE_FAULT_KILL_AFTER_ATTR=NAME
+# the process kills itself (SIGKILL) right after writing attribute NAME.
+_FAULT_ENV = "GUILDLIKE_FAULT_KILL_AFTER_ATTR"
+
+
+def _fault_kill() -> None:
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def delete(run_dir: Path, name: str) -> None:

@@ -47,10 +47,13 @@ def op_column(run: Run, cwd: Path) -> str:
 
 
 def cells(run: Run, cwd: Path) -> tuple[str, str, str, str]:
+    """(op, started, status, label); a damaged run is listed as an error with the reason."""
     try:
+        if run.damaged:
+            return (op_column(run, cwd), format_us(run.sort_time), "error", f"<damaged: {run.damaged}>")
         return (op_column(run, cwd), format_us(run.sort_time), run.status, run.label)
-    except RunStoreError as e:
-        return ("?", "", "error", f"<damaged: {e.message}>")
+    except (RunStoreError, OSError) as e:
+        return ("?", "", "error", f"<damaged: {getattr(e, 'message', None) or e}>")
 
 
 def table(rows: Sequence[Sequence[str]]) -> list[str]:
