@@ -177,8 +177,6 @@ def _check_ops(path: Path, ops: dict[str, Any], model: str) -> dict[str, Any]:
                     )
                 if "choices" in fdef and not isinstance(fdef["choices"], list):
                     raise _err(path, f"choices of flag '{fname}' of {where} must be a list")
-        if "steps" in op and not isinstance(op["steps"], list):
-            raise _err(path, f"steps of {where} must be a list")
         if "requires" in op and not isinstance(op["requires"], (list, dict, str)):
             raise _err(path, f"requires of {where} must be a list")
         out[name] = op

@@ -61,7 +61,7 @@ def run_opdef(ctx: Context, opdef: OpDef, given: dict[str, Any], opts: RunOption
     if opdef.is_pipeline:
         from . import steps
 
-        steps.validate(ctx, opdef)
+        steps.validate(ctx, opdef, flags)
     run = prepare_run(ctx, opdef, flags, opts)
     if opts.stage:
         _mark_staged(run)

@@ -54,8 +54,9 @@ class Step:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-def _step_error(i: int, msg: str) -> GuildfileError:
-    return GuildfileError(f"invalid step {i + 1}: {msg}")
+def _step_error(i: int, msg: str, pipeline: str = "") -> GuildfileError:
+    where = f" of {pipeline}" if pipeline else ""
+    return GuildfileError(f"invalid step {i + 1}{where}: {msg}")
 
 
 def _parse_tokens(i: int, tokens: list[str]) -> tuple[list[tuple[str, Any]], dict[str, Any]]:
@@ -86,6 +87,16 @@ def _parse_tokens(i: int, tokens: list[str]) -> tuple[list[tuple[str, Any]], dic
 
 
 def parse_steps(opdef: OpDef) -> list[Step]:
+    try:
+        return _parse_steps(opdef)
+    except GuildfileError as e:
+        if e.message.startswith("invalid step ") and " of " not in e.message.split(":")[0]:
+            head, _, rest = e.message.partition(":")
+            raise GuildfileError(f"{head} of {opdef.full_name}:{rest}") from None
+        raise
+
+
+def _parse_steps(opdef: OpDef) -> list[Step]:
     raw = opdef.steps
     if not isinstance(raw, list):
         raise GuildfileError(f"steps of {opdef.full_name} must be a list")
@@ -161,7 +172,11 @@ def _substitute(value: Any, flags: dict[str, Any], step: Step) -> Any:
 
     whole = _REF_RE.fullmatch(value)
     if whole:
-        return lookup(whole.group(1))
+        val = lookup(whole.group(1))
+        if isinstance(val, str) and _REF_RE.search(val):
+            raise _step_error(step.index, f"flag value {value!r} refers to a value that is itself a reference "
+                                          f"({val!r}); references are not expanded recursively")
+        return val
 
     def repl(m: "re.Match[str]") -> str:
         val = lookup(m.group(1))
@@ -169,7 +184,11 @@ def _substitute(value: Any, flags: dict[str, Any], step: Step) -> Any:
             return ""
         return val if isinstance(val, str) else str(val) if isinstance(val, flagsmod.SearchSpace) else encode_value(val)
 
-    return _REF_RE.sub(repl, value)
+    out = _REF_RE.sub(repl, value)
+    if _REF_RE.search(out):
+        raise _step_error(step.index, f"flag value {value!r} refers to a value that is itself a reference "
+                                      f"({out!r}); references are not expanded recursively")
+    return out
 
 
 def step_flags(step: Step, flags: dict[str, Any]) -> dict[str, Any]:
@@ -341,8 +360,9 @@ def run_pipeline(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None
     finish(run, 0)
 
 
-def validate(ctx: Context, opdef: OpDef) -> None:
-    """Fail early, before any run is made, on a malformed step list or an unknown step op."""
+def validate(ctx: Context, opdef: OpDef, flags: dict[str, Any] | None = None) -> None:
+    """Fail early, before any run is made, on a malformed step list, an unknown
+    step op or a ``${flag}`` reference that cannot be resolved."""
     from .run import resolve_opdef
 
     from .restart import project_dir_for
@@ -350,3 +370,9 @@ def validate(ctx: Context, opdef: OpDef) -> None:
     project = project_dir_for(ctx, opdef)
     for step in parse_steps(opdef):
         resolve_opdef(ctx, step_opspec(opdef, step), project)
+        if flags is not None:
+            try:
+                step_flags(step, flags)
+            except GuildfileError as e:
+                head, _, rest = e.message.partition(":")
+                raise GuildfileError(f"{head} of {opdef.full_name}:{rest}") from None

@@ -1,0 +1,1 @@
+print(open("word.txt").read().strip().upper() + "!")
