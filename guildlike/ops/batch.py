@@ -98,12 +98,14 @@ def print_trials(ctx: Context, trials: list[dict[str, Any]]) -> None:
         ctx.ui.message(line)
 
 
-def _check_optimizer(kind: str, opts: RunOptions) -> None:
+def _check_optimizer(kind: str, opts: RunOptions, base: OpDef, flags: dict[str, Any]) -> None:
+    """Errors a model-based search would meet, found before the batch run is made."""
     if kind in ("grid", "random"):
         return
     from . import optimize
 
     optimize.check_available()
+    optimize.distributions(base, flags)
     if opts.print_trials:
         raise GuildlikeError(f"--print-trials is not supported for optimizer '{kind}'")
     if opts.stage_trials:
@@ -117,7 +119,7 @@ def run_batch(ctx: Context, opdef: OpDef, flags: dict[str, Any], opts: RunOption
     from .run import prepare_run
 
     kind = trialsmod.kind(flags, opts.optimizer)
-    _check_optimizer(kind, opts)
+    _check_optimizer(kind, opts, opdef, flags)
     seed = opts.random_seed if opts.random_seed is not None else random.randrange(2**31)
     bop = batch_opdef(opdef, kind, flags, opts, seed)
     trials: list[dict[str, Any]] = []
@@ -155,8 +157,8 @@ def restart_batch(ctx: Context, batch: Run, bop: OpDef, flags: dict[str, Any], o
     base = trial_opdef(bop)
     spec = bop.batch or {}
     kind = spec["kind"]
-    _check_optimizer(kind, opts)
     flags = trialsmod.decode_spaces(base, flags)
+    _check_optimizer(kind, opts, base, flags)
     unchanged = _storable(flags) == _storable(trialsmod.decode_spaces(base, batch.flags))
     needed_only = opts.needed and unchanged
     if opts.max_trials is not None:

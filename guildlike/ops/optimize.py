@@ -27,6 +27,7 @@ from ..guildfile.opdef import OpDef
 from ..store import status
 from ..store.run import Run
 from . import scalars
+from . import trials as trialsmod
 from .options import RunOptions
 
 if TYPE_CHECKING:
@@ -138,6 +139,19 @@ def _distribution(name: str, val: Any, is_int: bool) -> Any:
     return d.FloatDistribution(float(val.lo), float(val.hi), log=log)
 
 
+def distributions(base: OpDef, flags: dict[str, Any]) -> dict[str, Any]:
+    """Optuna distributions of the flags to search (ranges and lists), by name."""
+    spaces = trialsmod.typed_spaces(base, flags)
+    ints = trialsmod.int_flags(base)
+    dists = {n: _distribution(n, v, n in ints) for n, v in sorted(spaces.items()) if flagsmod.is_batch_value(v)}
+    if not dists:
+        raise GuildlikeError(
+            "the bayesian optimizer needs a flag to search",
+            ["Give a flag a range (x=[-2.0:2.0]) or a list of choices (opt=[sgd,adam])."],
+        )
+    return dists
+
+
 def startup_trials(max_trials: int) -> int:
     """Trials sampled at random before TPE's model takes over."""
     return min(MAX_STARTUP_TRIALS, max(2, max_trials // 3))
@@ -146,21 +160,12 @@ def startup_trials(max_trials: int) -> int:
 class Search:
     """An Optuna study over the searchable flags; other flags stay fixed."""
 
-    def __init__(
-        self, flags: dict[str, Any], objective: Objective, seed: int, max_trials: int, ints: set[str]
-    ) -> None:
+    def __init__(self, base: OpDef, flags: dict[str, Any], objective: Objective, seed: int, max_trials: int) -> None:
         import optuna
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.fixed = {n: v for n, v in flags.items() if not flagsmod.is_batch_value(v)}
-        self.dists = {
-            n: _distribution(n, v, n in ints) for n, v in sorted(flags.items()) if flagsmod.is_batch_value(v)
-        }
-        if not self.dists:
-            raise GuildlikeError(
-                "the bayesian optimizer needs a flag to search",
-                ["Give a flag a range (x=[-2.0:2.0]) or a list of choices (opt=[sgd,adam])."],
-            )
+        self.dists = distributions(base, flags)
         sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup_trials(max_trials))
         direction = "maximize" if objective.maximize else "minimize"
         self.study = optuna.create_study(sampler=sampler, direction=direction)
@@ -242,15 +247,12 @@ def run(
     complete, with their values, then ask for the trials still missing.
     """
     from . import batch as batchmod
-    from . import trials as trialsmod
 
     check_available()
     spec = bop.batch or {}
     max_trials = int(spec.get("max_trials") or trialsmod.DEFAULT_MAX_TRIALS)
     best = Best(objective_for(base, spec))
-    spaces = trialsmod.typed_spaces(base, flags)
-    seed = int(spec["random_seed"])
-    search = Search(spaces, best.objective, seed, max_trials, trialsmod.int_flags(base))
+    search = Search(base, flags, best.objective, int(spec["random_seed"]), max_trials)
     planned = [] if fresh else batchmod.existing_trials(ctx, list(batch.get("trials") or []))
     reruns = [i for i, (_, r) in enumerate(planned) if r is None or r.status != status.COMPLETED]
     skip = {r.id for i, (_, r) in enumerate(planned) if r is not None and i in reruns}
