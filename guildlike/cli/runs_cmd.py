@@ -175,6 +175,15 @@ def _change_runs(verb: str, deleted: bool, default_yes: bool, runs_arg: tuple[st
         store.delete_runs(ctx, selected)
         err(f"Deleted {n} run(s)")
     elif verb == "restore":
+        taken = [r for r in selected if (ctx.runs_dir / r.id).exists()]
+        if taken:
+            from ..errors import RunStoreError
+
+            # Restoring over it would destroy the run that now has this id.
+            raise RunStoreError(
+                f"cannot restore run {taken[0].id}: a run with that id exists",
+                ["Delete or purge that run first."],
+            )
         store.restore_runs(ctx, selected)
         err(f"Restored {n} run(s)")
     else:
