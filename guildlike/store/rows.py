@@ -34,9 +34,38 @@ def project_suffix(run_project: str, cwd: Path) -> str:
         else:
             home = os.path.expanduser("~")
             shown = "~" + proj[len(home):] if proj == home or proj.startswith(home + os.sep) else proj
-    if len(shown) > MAX_PROJECT_WIDTH:
-        shown = "\u2026" + shown[-(MAX_PROJECT_WIDTH - 1):]
-    return f" ({shown})"
+    return f" ({shorten_path(shown)})"
+
+
+def shorten_path(path: str, max_len: int = MAX_PROJECT_WIDTH) -> str:
+    """``path`` cut to ``max_len`` by replacing whole middle folders with ``…``.
+
+    The first part (``/``, ``~`` or ``..``) and the last folder are always
+    kept; folders are added back from the right and the left in turn while
+    they fit. A last folder too long by itself is cut at its start.
+    """
+    if len(path) <= max_len:
+        return path
+    parts = path.split(os.sep)
+    if len(parts) < 3:
+        return "\u2026" + path[-(max_len - 1):]
+    left, right, middle = [parts[0]], [parts[-1]], parts[1:-1]
+
+    def joined() -> str:
+        return os.sep.join(left + ["\u2026"] + right)
+
+    if len(joined()) > max_len:
+        return "\u2026" + path[-(max_len - 1):]
+    from_right = True
+    while middle:
+        part = middle[-1] if from_right else middle[0]
+        trial = (left, [part] + right) if from_right else (left + [part], right)
+        if len(os.sep.join(trial[0] + ["\u2026"] + trial[1])) > max_len:
+            break
+        left, right = trial
+        middle = middle[:-1] if from_right else middle[1:]
+        from_right = not from_right
+    return joined()
 
 
 def op_column(run: Run, cwd: Path) -> str:
