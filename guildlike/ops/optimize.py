@@ -252,8 +252,9 @@ def run(
     spec = bop.batch or {}
     max_trials = int(spec.get("max_trials") or trialsmod.DEFAULT_MAX_TRIALS)
     best = Best(objective_for(base, spec))
-    search = Search(base, flags, best.objective, int(spec["random_seed"]), max_trials)
     planned = [] if fresh else batchmod.existing_trials(ctx, list(batch.get("trials") or []))
+    # Going on with a search: a seed of its own, so as not to draw its first values again.
+    search = Search(base, flags, best.objective, int(spec["random_seed"]) + len(planned), max_trials)
     reruns = [i for i, (_, r) in enumerate(planned) if r is None or r.status != status.COMPLETED]
     skip = {r.id for i, (_, r) in enumerate(planned) if r is not None and i in reruns}
     warm = _warm_start(ctx, batch, base, search, best, skip)
