@@ -117,8 +117,13 @@ def initial_label(opdef: OpDef, flags: dict[str, Any], opts: RunOptions) -> str:
 def prepare_run(
     ctx: Context, opdef: OpDef, flags: dict[str, Any], opts: RunOptions, snapshot: bool = True
 ) -> Run:
-    """Create the run directory, its attributes and its source snapshot."""
-    run = store.init_run_dir(ctx, opts.run_id or store.new_run_id())
+    """Create the run directory, its attributes and its source snapshot.
+
+    The run is made in a hidden folder (``runs/.ID.prepare``, never listed)
+    and renamed into place when complete, so a crash while preparing leaves
+    no half-made run behind (``guildlike check`` removes the folder).
+    """
+    run = store.init_run_dir(ctx, opts.run_id or store.new_run_id(), staging=True)
     try:
         status.write_pending(run.path, os.getpid())
         run.set("id", run.id)
@@ -141,6 +146,7 @@ def prepare_run(
             run.set("sourcecode_digest", "")
         elif snapshot:
             snapshot_source(ctx, run, opdef)
+        run = store.publish_run_dir(ctx, run)
     except BaseException:
         # Never leave a half-made run behind.
         from ..util.files import remove_tree

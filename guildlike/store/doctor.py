@@ -1,23 +1,30 @@
 """``check``: the index against the directories, and damaged runs.
 
-What can be repaired is: the index (rebuilt from the directories) and stale
-``LOCK`` files of dead processes. A damaged run (missing or corrupt
-attribute files, no ``.guild`` folder, step links leaving the home or
-looping) is reported and left as it is: nothing is changed that cannot be
-explained.
+What can be repaired is: the index (rebuilt from the directories), stale
+``LOCK`` files of dead processes, and runs whose preparation was interrupted
+(``runs/.ID.prepare`` folders of dead processes, never listed). A damaged
+run (missing or corrupt attribute files, no ``.guild`` folder, step links
+leaving the home or looping) is reported and left as it is: nothing is
+changed that cannot be explained.
 """
 
 from __future__ import annotations
 
+import errno
 import os
-from pathlib import Path
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..context import Context
 from ..errors import RunStoreError
 from . import attrs as attrs_mod
-from . import index, status
-from .store import _scan
+from . import index, opref, status
+from .store import STAGING_SUFFIX, _scan
+
+# A preparation folder without a PENDING marker is left alone this long
+# (its process may be about to write the marker).
+_STAGING_GRACE_S = 60.0
 
 
 @dataclass
@@ -26,46 +33,134 @@ class Report:
     unrepaired: int = 0
 
 
-def _check_run(ctx: Context, run_dir: str) -> list[str]:
-    problems = []
-    gdir = os.path.join(run_dir, ".guild")
-    if not os.path.isdir(gdir):
+def run_problems(ctx: Context, run_dir: Path) -> list[str]:
+    """Why the run at ``run_dir`` cannot be read in full; empty when it can."""
+    problems: list[str] = []
+    gdir = run_dir / ".guild"
+    if not gdir.is_dir():
         return ["no .guild folder (not a run directory?)"]
-    if not os.path.exists(os.path.join(gdir, "opref")):
+    if not (gdir / "opref").is_file():
         problems.append("missing .guild/opref")
-    for name in attrs_mod.names(Path(run_dir)):
+    if not attrs_mod.attrs_dir(run_dir).is_dir():
+        problems.append("missing .guild/attrs folder")
+    for name in attrs_mod.names(run_dir):
         try:
-            attrs_mod.read(Path(run_dir), name)
+            attrs_mod.read(run_dir, name)
         except RunStoreError as e:
             problems.append(e.message)
-    home = os.path.realpath(ctx.home)
-    for entry in os.scandir(run_dir):
-        if entry.is_symlink():
-            try:
-                target = os.path.realpath(entry.path, strict=True)
-            except OSError as e:
-                if "loop" in str(e).lower() or getattr(e, "errno", 0) == 40:
-                    problems.append(f"link {entry.name} loops")
-                continue
-            if os.path.isdir(target) and not (target + os.sep).startswith(home + os.sep):
-                problems.append(f"link {entry.name} points outside the home: {target}")
+        except OSError as e:
+            problems.append(f"cannot read attribute {name}: {e.strerror or e}")
+    problems += link_problems(ctx, run_dir)
     return problems
+
+
+def _links_runs(run_dir: Path) -> bool:
+    """True for a pipeline or a batch: its top-level links are links to runs."""
+    try:
+        op = attrs_mod.read(run_dir, "op")
+    except RunStoreError:
+        op = None
+    if isinstance(op, dict) and (op.get("steps") or op.get("batch")):
+        return True
+    ref = opref.read(run_dir)
+    return ref is not None and ref.pkg_type == "batch"
+
+
+def link_problems(ctx: Context, run_dir: Path) -> list[str]:
+    """Links in the run folder that loop, and step links that leave the home."""
+    problems: list[str] = []
+    home = os.path.realpath(ctx.home)
+    step_links: bool | None = None
+    try:
+        entries = sorted(os.scandir(run_dir), key=lambda e: e.name)
+    except OSError:
+        return problems
+    for entry in entries:
+        if not entry.is_symlink():
+            continue
+        try:
+            target = os.path.realpath(entry.path, strict=True)
+        except OSError as e:
+            if e.errno == errno.ELOOP or "loop" in str(e).lower():
+                problems.append(f"link {entry.name} loops")
+            continue  # a dangling link: a step not run yet, or a deleted run
+        if not os.path.isdir(target):
+            continue
+        if step_links is None:
+            step_links = _links_runs(run_dir)
+        if step_links and not (target + os.sep).startswith(home + os.sep):
+            problems.append(f"link {entry.name} points outside the home: {target}")
+    return problems
+
+
+def _check_staging(ctx: Context, repair: bool, rep: Report) -> None:
+    """Runs whose preparation was interrupted: hidden folders left by a dead process."""
+    try:
+        names = sorted(os.listdir(ctx.runs_dir))
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(".") and name.endswith(STAGING_SUFFIX)):
+            continue
+        path = ctx.runs_dir / name
+        run_id = name[1 : -len(STAGING_SUFFIX)]
+        pending = status.read_lock(path, "PENDING")
+        if pending is not None:
+            if status.lock_pid_alive(pending):
+                continue  # still being prepared
+            why = f"its process {pending[0]} died"
+        else:
+            try:
+                age = time.time() - path.lstat().st_mtime
+            except OSError:
+                continue
+            if age < _STAGING_GRACE_S:
+                continue
+            why = "no process prepares it"
+        if repair:
+            from ..util.files import remove_tree
+
+            try:
+                remove_tree(path)
+            except OSError as e:
+                rep.lines.append(f"run {run_id}: cannot remove unfinished preparation {path}: {e.strerror or e}")
+                rep.unrepaired += 1
+                continue
+            rep.lines.append(f"repaired: run {run_id}: removed unfinished preparation {path} ({why})")
+        else:
+            rep.lines.append(f"run {run_id}: unfinished preparation {path} ({why})")
+            rep.unrepaired += 1
 
 
 def check(ctx: Context, repair: bool) -> Report:
     rep = Report()
-    for line in index.check(ctx, repair):
-        rep.lines.append(("repaired: " if repair else "") + line)
-        if not repair:
-            rep.unrepaired += 1
+    if not ctx.runs_dir.is_dir():
+        rep.lines.append("No problems found.")
+        return rep
+    conn = index.open_index(ctx)
+    if conn is None:
+        rep.lines.append("index cannot be opened or written (read-only home?): runs are read from their folders")
+        rep.unrepaired += 1
+    else:
+        conn.close()
+        for line in index.check(ctx, repair):
+            rep.lines.append(("repaired: " if repair else "") + line)
+            if not repair:
+                rep.unrepaired += 1
+    _check_staging(ctx, repair, rep)
     for run in _scan(ctx.runs_dir):
-        for problem in _check_run(ctx, str(run.path)):
+        for problem in run_problems(ctx, run.path):
             rep.lines.append(f"run {run.id}: {problem}")
             rep.unrepaired += 1
         lock = status.read_lock(run.path)
         if lock is not None and not status.lock_pid_alive(lock):
             if repair:
-                status.remove_lock(run.path)
+                try:
+                    status.remove_lock(run.path)
+                except OSError as e:
+                    rep.lines.append(f"run {run.id}: cannot remove stale LOCK: {e.strerror or e}")
+                    rep.unrepaired += 1
+                    continue
                 rep.lines.append(f"repaired: run {run.id}: removed stale LOCK of dead process {lock[0]}")
             else:
                 rep.lines.append(f"run {run.id}: stale LOCK of dead process {lock[0]}")

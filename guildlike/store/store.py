@@ -26,18 +26,50 @@ def run_for_id(ctx: Context, run_id: str, deleted: bool = False) -> Run:
     return Run(run_id, base / run_id)
 
 
-def init_run_dir(ctx: Context, run_id: str) -> Run:
-    """Create a new run directory with its ``.guild/attrs`` folder."""
+STAGING_SUFFIX = ".prepare"
+
+
+def staging_path(ctx: Context, run_id: str) -> Path:
+    """Where a run is made before it is complete: hidden, so never listed."""
+    return ctx.runs_dir / f".{run_id}{STAGING_SUFFIX}"
+
+
+def init_run_dir(ctx: Context, run_id: str, staging: bool = False) -> Run:
+    """Create a new run directory with its ``.guild/attrs`` folder.
+
+    With ``staging`` the folder is made at ``staging_path`` and
+    ``publish_run_dir`` moves it into place once complete.
+    """
     ensure_dir(ctx.runs_dir)
     run = run_for_id(ctx, run_id)
+    if staging:
+        if os.path.lexists(run.path):
+            raise RunStoreError(f"a run with id {run_id} already exists")
+        run = Run(run_id, staging_path(ctx, run_id))
     try:
         run.path.mkdir()
     except FileExistsError:
         raise RunStoreError(f"a run with id {run_id} already exists") from None
     except OSError as e:
-        raise RunStoreError(f"cannot create run directory {run.path}: {e.strerror}") from e
+        raise RunStoreError(f"cannot create run directory {run.path}: {(e.strerror or str(e)).lower()}") from e
     ensure_dir(run.path / ".guild" / "attrs")
     return run
+
+
+def publish_run_dir(ctx: Context, run: Run) -> Run:
+    """Move a run made with ``init_run_dir(staging=True)`` to its place in ``runs``."""
+    final = ctx.runs_dir / run.id
+    if run.path == final:
+        return run
+    if os.path.lexists(final):
+        raise RunStoreError(f"a run with id {run.id} already exists")
+    try:
+        os.rename(run.path, final)
+    except OSError as e:
+        raise RunStoreError(f"cannot create run directory {final}: {(e.strerror or str(e)).lower()}") from e
+    published = Run(run.id, final)
+    published._cache.update(run._cache)
+    return published
 
 
 def _scan(base: Path) -> Iterable[Run]:

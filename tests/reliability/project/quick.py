@@ -1,0 +1,3 @@
+msg = "hello"
+
+print(f"quick: {msg}", flush=True)

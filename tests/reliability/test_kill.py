@@ -1,0 +1,194 @@
+"""kill -9 at the worst moments: afterwards no run is ``running`` or ``pending``
+forever, and a restart finishes the work.
+
+Also: a LOCK naming a reused pid, and restarting a run that still runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from reliability_support import Env, assert_clean_error, process_gone, wait_for
+
+DONE = ("error", "terminated")
+
+
+def test_kill_9_of_the_op_process(genv: Env) -> None:
+    p = genv.start("run", "-y", "sleepy")
+    rid, op_pid = genv.wait_op_running("sleepy", p.pid)
+    assert genv.statuses() == {rid: "running"}
+    os.kill(op_pid, signal.SIGKILL)
+    assert p.wait(timeout=20) != 0
+    assert genv.statuses()[rid] in DONE
+    assert "tick" in (genv.run_dir(rid) / ".guild" / "output").read_text()
+    res = genv.ok("run", "--restart", rid[:8], "-y")
+    assert "sleepy: done" in res.out
+    assert genv.statuses() == {rid: "completed"}
+
+
+def test_kill_9_of_guildlike_running_an_op(genv: Env) -> None:
+    """The op process dies with guildlike (PR_SET_PDEATHSIG): nobody is left to record its end."""
+    p = genv.start("run", "-y", "sleepy")
+    rid, op_pid = genv.wait_op_running("sleepy", p.pid)
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait(timeout=20)
+    wait_for(lambda: process_gone(op_pid), 10, "the op process to die with guildlike")
+    assert genv.statuses() == {rid: "error"}
+    genv.ok("run", "--restart", rid, "-y")
+    assert genv.statuses() == {rid: "completed"}
+
+
+def test_kill_9_of_a_pipeline_while_a_step_runs(genv: Env) -> None:
+    p = genv.start("run", "-y", "pipe")
+    step_id, op_pid = genv.wait_op_running("sleepy", p.pid)
+    (pipe_id,) = genv.ids_of("pipe")
+    (first_id,) = genv.ids_of("quick")
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait(timeout=20)
+    wait_for(lambda: process_gone(op_pid), 10, "the step process to die with the pipeline")
+    st = genv.statuses()
+    assert st[first_id] == "completed"
+    assert st[step_id] in DONE and st[pipe_id] in DONE, st
+    assert "running" not in st.values() and "pending" not in st.values()
+
+    res = genv.ok("run", "--restart", pipe_id[:8], "--needed", "-y")
+    assert "Skipping run because flags have not changed" in res.out
+    st = genv.statuses()
+    assert set(st.values()) == {"completed"}, st
+    # The completed step was reused (one attempt), the killed one restarted in place.
+    assert len(genv.attr(first_id, "attempts")) == 1
+    assert len(genv.attr(step_id, "attempts")) == 2
+    assert len(genv.ids_of("quick")) == 2 and genv.ids_of("sleepy") == [step_id]
+
+
+# Attributes written in this order by `run`: id, initialized, op, flags, ...,
+# sourcecode_digest while the run is prepared; then cmd, env, started,
+# attempts; exit_status, stopped when it ends.
+OP_FAULTS = ["id", "op", "flags", "sourcecode_digest", "env", "started", "attempts", "exit_status", "stopped"]
+
+
+def _assert_nothing_stuck(genv: Env) -> dict[str, str]:
+    st = genv.statuses()
+    stuck = {k: v for k, v in st.items() if v in ("running", "pending")}
+    assert not stuck, stuck
+    # every run's attribute files still parse
+    for rid in genv.run_ids():
+        for name in os.listdir(genv.run_dir(rid) / ".guild" / "attrs"):
+            genv.attr(rid, name)
+    return st
+
+
+@pytest.mark.parametrize("attr", OP_FAULTS)
+def test_kill_9_between_two_attributes_of_a_run(genv: Env, attr: str) -> None:
+    genv.ok("run", "-y", "quick", "msg=before")
+    res = genv.gl("run", "-y", "quick", "msg=faulty", env={"GUILDLIKE_FAULT_KILL_AFTER_ATTR": attr})
+    assert res.rc in (-9, 137), str(res)
+    st = _assert_nothing_stuck(genv)
+    faulty = [rid for rid in genv.run_ids() if genv.attr(rid, "flags") == {"msg": "faulty"}]
+    # A run killed while it was being prepared never shows up half made.
+    assert len(st) == 1 + len(faulty)
+    for rid in faulty:
+        assert st[rid] in ("error", "terminated", "completed")
+        genv.ok("run", "--restart", rid, "-y")
+        assert genv.statuses()[rid] == "completed"
+    # `check` reports leftovers and repairs what it can; then all is clean.
+    genv.gl("check")
+    genv.ok("check", "--no-repair")
+
+
+@pytest.mark.parametrize("attr", ["started", "attempts", "exit_status", "sourcecode"])
+def test_kill_9_between_two_attributes_of_a_pipeline(genv: Env, attr: str) -> None:
+    # `sourcecode`: the first step is being prepared; `exit_status`: the first step ends.
+    res = genv.gl("run", "-y", "pipe", "seconds=0", env={"GUILDLIKE_FAULT_KILL_AFTER_ATTR": attr})
+    assert res.rc in (-9, 137), str(res)
+    _assert_nothing_stuck(genv)
+    pipes = genv.ids_of("pipe")
+    assert len(pipes) == 1
+    genv.ok("run", "--restart", pipes[0], "--needed", "-y")
+    st = genv.statuses()
+    assert set(st.values()) == {"completed"}, st
+    assert len(genv.ids_of("quick")) == 2 and len(genv.ids_of("sleepy")) == 1
+    genv.gl("check")
+    genv.ok("check", "--no-repair")
+
+
+def _sleeper() -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+
+
+def test_lock_of_a_reused_pid_is_not_running(genv: Env) -> None:
+    genv.ok("run", "-y", "quick")
+    genv.ok("run", "-y", "quick", "msg=second")
+    first, second = genv.run_ids()
+    stranger = _sleeper()
+    try:
+        ctime = __import__("psutil").Process(stranger.pid).create_time()
+        # guildlike's format: "pid start-time"; the start time is another process's
+        for rid in (first, second):
+            (genv.run_dir(rid) / ".guild" / "attrs" / "exit_status").unlink()
+        (genv.run_dir(first) / ".guild" / "LOCK").write_text(f"{stranger.pid} {ctime - 1000:.3f}\n")
+        # Guild's format: a pid only, written before the process now holding that pid started
+        lock = genv.run_dir(second) / ".guild" / "LOCK"
+        lock.write_text(f"{stranger.pid}\n")
+        os.utime(lock, (ctime - 3600, ctime - 3600))
+        assert genv.statuses() == {first: "error", second: "error"}
+        res = genv.ok("runs", "info", first[:8])
+        assert "status: error" in res.out
+        # and the same pid with its own start time is running
+        (genv.run_dir(first) / ".guild" / "LOCK").write_text(f"{stranger.pid} {ctime:.3f}\n")
+        assert genv.statuses()[first] == "running"
+    finally:
+        stranger.kill()
+        stranger.wait()
+    assert genv.statuses()[first] == "error"
+
+
+def test_pending_of_a_dead_or_reused_pid_is_not_pending(genv: Env) -> None:
+    genv.ok("run", "-y", "quick")
+    (rid,) = genv.run_ids()
+    gdir = genv.run_dir(rid) / ".guild"
+    (gdir / "attrs" / "exit_status").unlink()
+    stranger = _sleeper()
+    try:
+        (gdir / "PENDING").write_text(f"{stranger.pid} 1000.000\n")
+        assert genv.statuses() == {rid: "error"}
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+def test_restarting_a_running_run_is_refused(genv: Env) -> None:
+    p = genv.start("run", "-y", "sleepy")
+    rid, op_pid = genv.wait_op_running("sleepy", p.pid)
+    before = sorted(os.listdir(genv.run_dir(rid) / ".guild" / "attrs"))
+    res = genv.gl("run", "--restart", rid[:8], "-y")
+    assert_clean_error(res)
+    assert "running" in res.err.splitlines()[0]
+    assert not process_gone(op_pid)
+    assert genv.statuses() == {rid: "running"}
+    assert sorted(os.listdir(genv.run_dir(rid) / ".guild" / "attrs")) == before
+    os.killpg(p.pid, signal.SIGTERM)
+    p.wait(timeout=20)
+    assert genv.statuses()[rid] == "terminated"
+
+
+def test_restarting_a_running_pipeline_or_its_step_is_refused(genv: Env) -> None:
+    p = genv.start("run", "-y", "pipe")
+    step_id, op_pid = genv.wait_op_running("sleepy", p.pid)
+    (pipe_id,) = genv.ids_of("pipe")
+    for rid in (pipe_id, step_id):
+        res = genv.gl("run", "--restart", rid, "--needed", "-y")
+        assert_clean_error(res)
+        assert "running" in res.err
+    assert len(genv.run_ids()) == 3
+    os.kill(p.pid, signal.SIGINT)
+    assert p.wait(timeout=20) == 130
+    st = genv.statuses()
+    assert st[pipe_id] == "terminated" and st[step_id] == "terminated"
