@@ -76,8 +76,9 @@ def test_lock_of_the_running_process(run_dir: Path, sleeper: subprocess.Popen[by
     pid, ctime, _ = status.read_lock(run_dir)  # type: ignore[misc]
     assert pid == sleeper.pid and ctime is not None
     assert status_from_markers(run_dir, None) == status.RUNNING
-    # While it runs a leftover exit status of an earlier attempt is ignored.
-    assert status_from_markers(run_dir, 0) == status.RUNNING
+    # A restart deletes exit_status before it takes the LOCK, and a run writes
+    # exit_status before it drops the LOCK: an exit status means it has ended.
+    assert status_from_markers(run_dir, 0) == status.COMPLETED
     sleeper.kill()
     sleeper.wait()
     assert status_from_markers(run_dir, None) == status.ERROR

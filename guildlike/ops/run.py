@@ -188,6 +188,7 @@ def _remove_marker(run: Run, name: str) -> None:
 
 def mark_started(run: Run, opts: RunOptions | None = None, ctx: Context | None = None) -> None:
     """Drop the previous attempt's end state, stamp a new start, open an attempt."""
+    status.write_lock(run.path, os.getpid())  # running from now on, never a gap
     run.delete_attr("exit_status")
     run.delete_attr("stopped")
     run.set("started", timeutil.now_us())

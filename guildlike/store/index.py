@@ -20,7 +20,7 @@ import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..context import Context
 from ..errors import RunStoreError
@@ -96,12 +96,13 @@ def _run_names(runs_dir: Path) -> list[str]:
         return []
 
 
-def _sig(run_dir: Path) -> int:
+def _sig(run_dir: str) -> int:
+    """The mtime of the run's attrs folder: it changes with every attribute write."""
     try:
-        return os.stat(run_dir / ".guild" / "attrs").st_mtime_ns
+        return os.stat(run_dir + "/.guild/attrs").st_mtime_ns
     except FileNotFoundError:
         try:
-            return -os.stat(run_dir).st_mtime_ns if run_dir.is_dir() else 0
+            return -os.stat(run_dir).st_mtime_ns
         except OSError:
             return 0
     except OSError:
@@ -149,12 +150,14 @@ def read_row(run_id: str, run_dir: Path, sig: int) -> tuple[Any, ...] | None:
 def refresh(ctx: Context, conn: sqlite3.Connection, full: bool = False) -> tuple[int, int]:
     """Bring the index up to date; returns (runs re-read, runs dropped)."""
     runs_dir = ctx.runs_dir
+    base = str(runs_dir) + "/"
     names = _run_names(runs_dir)
     known = dict(conn.execute("SELECT id, sig FROM runs").fetchall())
     changed: list[tuple[str, int]] = []
+    get = known.get
     for name in names:
-        sig = _sig(runs_dir / name)
-        if full or known.get(name) != sig:
+        sig = _sig(base + name)
+        if full or get(name) != sig:
             changed.append((name, sig))
     removed = set(known) - set(names)
     if not changed and not removed:
@@ -204,7 +207,7 @@ def _status_sql(flt: RunFilter) -> tuple[str, list[Any]]:
     return "(" + " OR ".join(conds) + ")", []
 
 
-def _query(conn: sqlite3.Connection, flt: RunFilter) -> Iterable[tuple[Any, ...]]:
+def _query(conn: sqlite3.Connection, flt: RunFilter, columns: str) -> Iterable[tuple[Any, ...]]:
     where: list[str] = []
     params: list[Any] = []
     if flt.ops:
@@ -233,7 +236,7 @@ def _query(conn: sqlite3.Connection, flt: RunFilter) -> Iterable[tuple[Any, ...]
     if cond:
         where.append(cond)
         params += cparams
-    sql = f"SELECT {','.join(_COLUMNS)} FROM runs"
+    sql = f"SELECT {columns} FROM runs"
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY sort_time DESC, id DESC"
@@ -242,7 +245,7 @@ def _query(conn: sqlite3.Connection, flt: RunFilter) -> Iterable[tuple[Any, ...]
 
 def _run_from_row(runs_dir: Path, row: tuple[Any, ...]) -> Run:
     (rid, _sig, pkg_type, pkg_path, model, op, _op_name, started, init, _st, exit_status, label, tags, damaged) = row
-    run = Run(rid, runs_dir / rid)
+    run = Run(rid, f"{runs_dir}/{rid}")
     run._cache.update(
         {
             "started": started,
@@ -258,7 +261,72 @@ def _run_from_row(runs_dir: Path, row: tuple[Any, ...]) -> Run:
     return run
 
 
-def list_runs(ctx: Context, flt: RunFilter, deleted: bool) -> list[Run]:
+class RunList(Sequence[Run]):
+    """Runs newest first, read from the index a page at a time.
+
+    Holding only ids keeps a listing of 100,000 runs small and fast: the
+    full rows are read for the runs that are looked at (the first 20, a
+    selected one).
+    """
+
+    PAGE = 500
+
+    def __init__(self, conn: sqlite3.Connection, runs_dir: Path, ids: list[str]) -> None:
+        self._conn = conn
+        self._runs_dir = runs_dir
+        self.ids = ids
+        self._runs: dict[int, Run] = {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _load(self, indexes: list[int]) -> None:
+        missing = [i for i in indexes if i not in self._runs]
+        for start in range(0, len(missing), self.PAGE):
+            chunk = missing[start : start + self.PAGE]
+            by_id = {self.ids[i]: i for i in chunk}
+            sql = f"SELECT {','.join(_COLUMNS)} FROM runs WHERE id IN ({','.join('?' * len(by_id))})"
+            for row in self._conn.execute(sql, list(by_id)):
+                self._runs[by_id[row[0]]] = _run_from_row(self._runs_dir, row)
+            for i in chunk:  # a row removed meanwhile: read the directory itself
+                if i not in self._runs:
+                    self._runs[i] = Run(self.ids[i], self._runs_dir / self.ids[i])
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            idx = list(range(len(self.ids)))[i]
+            self._load(idx)
+            return [self._runs[j] for j in idx]
+        if i < 0:
+            i += len(self.ids)
+        if not 0 <= i < len(self.ids):
+            raise IndexError(i)
+        self._load([i])
+        return self._runs[i]
+
+    def __iter__(self) -> Iterator[Run]:
+        for start in range(0, len(self.ids), self.PAGE):
+            yield from self[start : start + self.PAGE]
+
+
+def _query_ids(conn: sqlite3.Connection, flt: RunFilter, runs_dir: Path) -> list[str]:
+    rows = _query(conn, flt, "id, exit_status IS NULL")
+    post = bool(flt.statuses or flt.not_statuses)
+    if not post:
+        return [r[0] for r in rows]
+    ids = []
+    for rid, live in rows:
+        if live:
+            st = Run(rid, runs_dir / rid).status
+            if flt.statuses and st not in flt.statuses:
+                continue
+            if st in flt.not_statuses:
+                continue
+        ids.append(rid)
+    return ids
+
+
+def list_runs(ctx: Context, flt: RunFilter, deleted: bool) -> Sequence[Run]:
     from .store import scan_runs
 
     if deleted:
@@ -267,25 +335,11 @@ def list_runs(ctx: Context, flt: RunFilter, deleted: bool) -> list[Run]:
     if conn is None:
         return scan_runs(ctx, flt, deleted)
     try:
-        try:
-            refresh(ctx, conn)
-        except sqlite3.OperationalError:
-            conn.close()
-            return scan_runs(ctx, flt, deleted)
-        out = []
-        post = bool(flt.statuses or flt.not_statuses)
-        for row in _query(conn, flt):
-            run = _run_from_row(ctx.runs_dir, row)
-            if post and row[10] is None:
-                st = run.status
-                if flt.statuses and st not in flt.statuses:
-                    continue
-                if st in flt.not_statuses:
-                    continue
-            out.append(run)
-        return out
-    finally:
+        refresh(ctx, conn)
+        return RunList(conn, ctx.runs_dir, _query_ids(conn, flt, ctx.runs_dir))
+    except sqlite3.OperationalError:
         conn.close()
+        return scan_runs(ctx, flt, deleted)
 
 
 def touch(ctx: Context) -> None:

@@ -6,6 +6,7 @@ for example ``guildfile:/p/guild.yml 4d6d... '' train``.
 
 from __future__ import annotations
 
+import os
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +28,12 @@ class OpRef:
 
     @property
     def project_dir(self) -> str:
+        """The project folder: the guild.yml's folder, or the script's (no disk access)."""
         p = self.pkg_path
-        if self.pkg_type in ("guildfile", "script") and p:
-            return str(Path(p).parent) if not Path(p).is_dir() else p
+        if not p:
+            return p
+        if self.pkg_type == "guildfile" or p.endswith(".py"):
+            return os.path.dirname(p)
         return p
 
     def encode(self) -> str:

@@ -13,12 +13,23 @@ from . import status as status_mod
 class Run:
     """A view of one run directory. Attribute reads are cached per instance."""
 
-    def __init__(self, run_id: str, path: Path) -> None:
+    def __init__(self, run_id: str, path: Path | str) -> None:
         self.id = run_id
-        self.path = path
+        self._path = path
         self._cache: dict[str, Any] = {}
         self._opref: opref_mod.OpRef | None | bool = False
         self.damaged = ""  # why the run cannot be read in full, when it cannot
+
+    @property
+    def path(self) -> Path:
+        """The run directory (made a Path only when used: listings need few)."""
+        if not isinstance(self._path, Path):
+            self._path = Path(self._path)
+        return self._path
+
+    @path.setter
+    def path(self, value: Path | str) -> None:
+        self._path = value
 
     def __repr__(self) -> str:
         return f"<Run {self.id}>"

@@ -62,7 +62,10 @@ def _match(runs: Sequence[Run], spec: str) -> list[Run]:
         start = int(m.group(1) or 1)
         stop = int(m.group(2) or len(runs))
         return list(runs[max(start, 1) - 1 : stop])
-    exact = [r for r in runs if r.id == spec]
-    if exact:
-        return exact
-    return [r for r in runs if r.id.startswith(spec)]
+    ids = getattr(runs, "ids", None)  # an index RunList knows its ids without reading rows
+    if ids is None:
+        ids = [r.id for r in runs]
+    exact = [i for i, rid in enumerate(ids) if rid == spec]
+    if not exact:
+        exact = [i for i, rid in enumerate(ids) if rid.startswith(spec)]
+    return [runs[i] for i in exact]

@@ -111,6 +111,11 @@ def lock_pid_alive(lock: tuple[int, float | None, float]) -> bool:
 
 
 def status_from_markers(run_dir: Path, exit_status: object) -> str:
+    # A restart deletes exit_status before it takes the LOCK, and a run ends by
+    # writing exit_status before it drops the LOCK: with an exit status the
+    # run is not running, and no marker needs reading.
+    if exit_status is not None:
+        return status_from_exit(exit_status)
     gdir = run_dir / ".guild"
     lock = read_lock(run_dir)
     if lock is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from ..context import Context
 from ..errors import RunStoreError
@@ -89,7 +89,7 @@ def _scan(base: Path) -> Iterable[Run]:
             yield Run(e.name, Path(e.path))
 
 
-def list_runs(ctx: Context, flt: RunFilter | None = None, deleted: bool = False) -> list[Run]:
+def list_runs(ctx: Context, flt: RunFilter | None = None, deleted: bool = False) -> Sequence[Run]:
     """Runs newest first (by started, else initialized), filtered by ``flt``."""
     from . import index
 
