@@ -87,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         return e.exit_code
     except click.UsageError as e:
         return _usage_error(e, argv)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as e:
+        if isinstance(e.__context__, KeyboardInterrupt):  # Ctrl-C, which click turns into Abort
+            return 130
         sys.stderr.write("\n")
         return 4
     except click.ClickException as e:

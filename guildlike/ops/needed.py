@@ -1,6 +1,7 @@
 """Deciding whether a restart reruns a run (``--needed``) and why.
 
-A run is reused only if it completed (or was terminated, as in Guild), its
+A run is reused only if it completed (or was terminated, as in Guild, unless
+it is a pipeline or a pipeline's step: those resume), its
 flags would not change, its source is unchanged (when the restart takes the
 project's current source) and no run it requires was rerun with different
 output in this restart, or replaced. A rerun whose output files hash the
@@ -50,6 +51,9 @@ def project_digest(ctx: Context, opdef: OpDef) -> str:
 
 def _status_reason(run: Run) -> str | None:
     st = run.status
+    if st == status.TERMINATED and (run.is_pipeline() or run.get("parent")):
+        # An interrupted pipeline or step did not do its work: a restart resumes it.
+        return "terminated"
     if st in (status.COMPLETED, status.TERMINATED):
         return None
     if st == status.ERROR:

@@ -13,11 +13,19 @@ import selectors
 import sys
 import signal
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Iterator
 
 from ..context import Context
 from ..errors import RunStoreError
+from ..util.files import store_error
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# How long a process group stopped by guildlike itself (its output cannot be
+# written, ...) gets between SIGTERM and SIGKILL.
+_STOP_GRACE_S = 5.0
 
 
 class Interrupted(Exception):
@@ -29,15 +37,38 @@ class Interrupted(Exception):
         self.exit_code = exit_code
 
 
-def _forwarding_handler(proc: subprocess.Popen[bytes], received: list[int]) -> Callable[[int, object], None]:
-    def handler(signum: int, frame: object) -> None:
-        received.append(signum)
+def _install(handler: Callable[[int, Any], None]) -> dict[int, Any]:
+    old: dict[int, Any] = {}
+    for sig in _STOP_SIGNALS:
         try:
-            os.killpg(proc.pid, signum if len(received) < 3 else signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+            old[sig] = signal.signal(sig, handler)
+        except ValueError:  # not the main thread
             pass
+    return old
 
-    return handler
+
+def _restore(old: dict[int, Any]) -> None:
+    for sig, h in old.items():
+        signal.signal(sig, h)
+
+
+@contextmanager
+def interrupt_on_signals() -> Iterator[None]:
+    """Inside, SIGINT, SIGTERM and SIGHUP raise ``Interrupted`` (main thread only).
+
+    A pipeline runs inside, so a signal that comes between two steps stops it
+    as one that comes while a step's process runs does: it is recorded as
+    terminated, not left to the default action (an error, or no record).
+    """
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Interrupted(signum, 128 + signum)
+
+    old = _install(handler)
+    try:
+        yield
+    finally:
+        _restore(old)
 
 
 def _die_with_parent() -> None:
@@ -54,6 +85,23 @@ def _die_with_parent() -> None:
         pass
 
 
+def _killpg(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the process group of ``proc`` (SIGTERM, then SIGKILL) and reap ``proc``."""
+    _killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(_STOP_GRACE_S)
+    except subprocess.TimeoutExpired:
+        _killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def run_process(
     ctx: Context,
     cmd: list[str],
@@ -65,48 +113,60 @@ def run_process(
     """Run ``cmd`` to the end; returns its exit status (negative: killed by a signal).
 
     Raises ``Interrupted`` after the process has ended when guildlike itself
-    received SIGINT or SIGTERM.
+    received SIGINT or SIGTERM. When guildlike cannot go on (the output cannot
+    be written, ``on_start`` fails) the process group is stopped before the
+    error is raised: no process is left running unrecorded.
     """
     try:
         out = open(output_path, "ab")
     except OSError as e:
-        raise RunStoreError(f"cannot write {output_path}: {e.strerror}") from e
-    try:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=str(cwd),
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            process_group=0,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-        )
-    except OSError as e:
-        out.close()
-        raise RunStoreError(f"cannot start {cmd[0]}: {e.strerror}") from e
+        raise store_error(e, output_path) from e
     received: list[int] = []
-    handler = _forwarding_handler(proc, received)
-    old = {}
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        try:
-            old[sig] = signal.signal(sig, handler)
-        except ValueError:  # not the main thread
-            pass
+    started: list[subprocess.Popen[bytes]] = []
+
+    def forward(signum: int, frame: Any) -> None:
+        received.append(signum)
+        if started:
+            _killpg(started[0].pid, signum if len(received) < 3 else signal.SIGKILL)
+
+    # Handlers first: a signal that comes while the process starts is not lost.
+    old = _install(forward)
     try:
-        on_start(proc.pid)
-        _tee(ctx, proc, out)
+        try:
+            proc = subprocess.Popen(
+                cmd,
+                cwd=str(cwd),
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                process_group=0,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            )
+        except OSError as e:
+            raise RunStoreError(f"cannot start {cmd[0]}: {e.strerror}") from e
+        started.append(proc)
+        if received:
+            _killpg(proc.pid, received[0])
+        try:
+            on_start(proc.pid)
+            _tee(ctx, proc, out, output_path)
+        except BaseException:
+            _stop(proc)
+            raise
         code = proc.wait()
     finally:
-        for sig, h in old.items():
-            signal.signal(sig, h)
-        out.close()
+        _restore(old)
+        try:
+            out.close()
+        except OSError:
+            pass
     if received:
         raise Interrupted(received[0], code)
     return code
 
 
-def _tee(ctx: Context, proc: subprocess.Popen[bytes], out: object) -> None:
+def _tee(ctx: Context, proc: subprocess.Popen[bytes], out: Any, output_path: Path) -> None:
     sel = selectors.DefaultSelector()
     assert proc.stdout is not None and proc.stderr is not None
     sel.register(proc.stdout, selectors.EVENT_READ, False)
@@ -126,7 +186,10 @@ def _tee(ctx: Context, proc: subprocess.Popen[bytes], out: object) -> None:
                 sel.unregister(key.fileobj)
                 open_count -= 1
                 continue
-            out.write(data)  # type: ignore[attr-defined]
-            out.flush()  # type: ignore[attr-defined]
+            try:
+                out.write(data)
+                out.flush()
+            except OSError as e:  # a full disk: stop the run rather than lose its output
+                raise store_error(e, output_path) from e
             ctx.ui.stream(data, key.data)
     sel.close()

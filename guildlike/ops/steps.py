@@ -306,8 +306,8 @@ def check_structure(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> N
 
 
 def run_pipeline(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
-    from .restart import project_dir_for, restart
-    from .run import finish, mark_started, resolve_opdef, run_opdef
+    from . import process
+    from .run import finish, mark_started
 
     steps = parse_steps(opdef)
     check_links(run, steps)
@@ -318,35 +318,12 @@ def run_pipeline(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None
     flags = run.flags
     changed: dict[str, str] = {}
     try:
-        for step in steps:
-            given = step_flags(step, flags)
-            link = run.path / step.link_name
-            state = _link_state(link)
-            if state == "other":
-                raise StepLinkError(f"unexpected step run link {link}: expected symlink")
-            child = _child_opts(opts, step, run, _link_targets(run))
-            child.changed_runs = dict(changed)
-            if state == "run":
-                step_run = Run(os.path.basename(os.path.realpath(link)), Path(os.path.realpath(link)))
-                prefix = []
-                if child.force_sourcecode:
-                    prefix.append("--force-sourcecode")
-                if child.needed and step_run.status == status.COMPLETED:
-                    prefix.append("--needed")
-                ctx.ui.info(f"restarting {step.name}: {step_run.id} {log_args(step, given, prefix)}".rstrip())
-                restart(ctx, step_run, given, child)
-                if _output_changed(step_run, since):
-                    changed[step_run.id] = step.link_name
-            else:
-                spec = step_opspec(opdef, step)
-                new_id = store.new_run_id()
-                _point_link(link, new_id)
-                ctx.ui.info(f"running {step.name}: {spec} {log_args(step, given, [])}".rstrip())
-                step_opdef = resolve_opdef(ctx, spec, project_dir_for(ctx, opdef))
-                child.run_id = new_id
-                child.needed = bool(step.options.get("needed"))
-                changed[new_id] = step.link_name
-                run_opdef(ctx, step_opdef, given, child)
+        with process.interrupt_on_signals():
+            _run_steps(ctx, run, opdef, opts, steps, flags, since, changed)
+    except process.Interrupted as e:
+        # SIGINT/SIGTERM between steps: terminated, as during a step.
+        finish(run, -e.signum)
+        raise RunFailed(128 + e.signum, "") from None
     except RunFailed as e:
         code = e.exit_code
         finish(run, -(code - 128) if code in (130, 143) else code)
@@ -358,6 +335,53 @@ def run_pipeline(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None
         finish(run, 1)
         raise
     finish(run, 0)
+
+
+def _run_steps(
+    ctx: Context,
+    run: Run,
+    opdef: OpDef,
+    opts: RunOptions,
+    steps: list[Step],
+    flags: dict[str, Any],
+    since: int,
+    changed: dict[str, str],
+) -> None:
+    from .restart import project_dir_for, restart
+    from .run import resolve_opdef, run_opdef
+
+    for step in steps:
+        given = step_flags(step, flags)
+        link = run.path / step.link_name
+        state = _link_state(link)
+        if state == "other":
+            raise StepLinkError(f"unexpected step run link {link}: expected symlink")
+        child = _child_opts(opts, step, run, _link_targets(run))
+        child.changed_runs = dict(changed)
+        if state == "run":
+            target = Path(os.path.realpath(link))
+            if target.parent != ctx.runs_dir.resolve():
+                raise StepLinkError(f"step run link {link} points outside the home's runs: {target}")
+            step_run = Run(target.name, target)
+            prefix = []
+            if child.force_sourcecode:
+                prefix.append("--force-sourcecode")
+            if child.needed and step_run.status == status.COMPLETED:
+                prefix.append("--needed")
+            ctx.ui.info(f"restarting {step.name}: {step_run.id} {log_args(step, given, prefix)}".rstrip())
+            restart(ctx, step_run, given, child)
+            if _output_changed(step_run, since):
+                changed[step_run.id] = step.link_name
+        else:
+            spec = step_opspec(opdef, step)
+            new_id = store.new_run_id()
+            _point_link(link, new_id)
+            ctx.ui.info(f"running {step.name}: {spec} {log_args(step, given, [])}".rstrip())
+            step_opdef = resolve_opdef(ctx, spec, project_dir_for(ctx, opdef))
+            child.run_id = new_id
+            child.needed = bool(step.options.get("needed"))
+            changed[new_id] = step.link_name
+            run_opdef(ctx, step_opdef, given, child)
 
 
 def validate(ctx: Context, opdef: OpDef, flags: dict[str, Any] | None = None) -> None:

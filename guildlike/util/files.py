@@ -23,7 +23,7 @@ def atomic_write(path: Path | str, data: bytes | str) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     except OSError as e:
-        raise _store_error(e, path) from e
+        raise store_error(e, path) from e
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -34,11 +34,12 @@ def atomic_write(path: Path | str, data: bytes | str) -> None:
             os.unlink(tmp)
         except OSError:
             pass
-        raise _store_error(e, path) from e
+        raise store_error(e, path) from e
 
 
-def _store_error(e: OSError, path: Path) -> RunStoreError:
-    if e.errno == errno.ENOSPC:
+def store_error(e: OSError, path: Path) -> RunStoreError:
+    """A one-line error for an ``OSError`` met writing ``path``."""
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
         return RunStoreError(f"cannot write {path}: no space left on device")
     if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return RunStoreError(f"cannot write {path}: {e.strerror.lower() if e.strerror else e}")
@@ -49,7 +50,7 @@ def ensure_dir(path: Path) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise _store_error(e, path) from e
+        raise store_error(e, path) from e
 
 
 def remove_tree(path: Path) -> None:
