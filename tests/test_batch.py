@@ -88,6 +88,8 @@ def test_trial_records_from_many_threads(tmp_path: Path, ctx: Context) -> None:
         t.start()
     for t in threads:
         t.join()
+    records.flush()
+    run.invalidate()
     saved = run.get("trials")
     assert len(saved) == 21 and saved[0] == {"flags": {"x": 0}, "run": None}
     assert sorted(r["run"] for r in saved[1:]) == sorted(f"run{i}" for i in range(1, 21))
@@ -119,3 +121,23 @@ def test_progress_is_shown_on_a_terminal_only(tmp_path: Path) -> None:
     # stderr to a pipe: no progress text at all
     out = subprocess.run(cmd, cwd=PROJECT, env=env, capture_output=True, timeout=60)
     assert out.returncode == 0 and b"trial 1 of 3" not in out.stderr
+
+
+def test_trial_records_save_run_ids_at_most_every_second(ctx: Context) -> None:
+    run = store.init_run_dir(ctx, "c" * 32)
+    records = batchmod.TrialRecords(run, [({"x": 1}, None), ({"x": 2}, None)])
+    records.set_run(0, "r1")  # the first save was just now: this one waits
+    assert [r["run"] for r in run.get("trials")] == [None, None]
+    records.flush()
+    assert [r["run"] for r in run.get("trials")] == ["r1", None]
+
+
+def test_a_run_id_lost_to_a_kill_is_found_by_its_link(project_ctx: Context) -> None:
+    batch = run_op(project_ctx, "check", ["x=[1,2,2]"], RunOptions(keep_batch=True))
+    assert batch is not None
+    full = batch.get("trials")
+    # as if guildlike had been killed before saving the last two run IDs
+    batch.set("trials", [full[0]] + [{"flags": r["flags"], "run": None} for r in full[1:]])
+    found = batchmod.existing_trials(project_ctx, batch)
+    assert [f for f, _ in found] == [{"x": 1}, {"x": 2}, {"x": 2}]
+    assert sorted(r.id for _, r in found if r is not None) == sorted(r["run"] for r in full)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -188,28 +189,72 @@ def _needs_work(ctx: Context, batch: Run, spec: dict[str, Any]) -> bool:
     if spec.get("kind") not in ("grid", "random"):
         if len(records) < (spec.get("max_trials") or trialsmod.DEFAULT_MAX_TRIALS):
             return True
-    return any(trun is None or trun.status != status.COMPLETED for _, trun in existing_trials(ctx, records))
+    return any(trun is None or trun.status != status.COMPLETED for _, trun in existing_trials(ctx, batch))
 
 
-def existing_trials(ctx: Context, records: list[dict[str, Any]]) -> list[tuple[dict[str, Any], Run | None]]:
-    """(flags, run or None when it never ran or is gone) for each recorded trial."""
-    out: list[tuple[dict[str, Any], Run | None]] = []
-    for rec in records:
-        rid = rec.get("run")
-        trun = store.run_for_id(ctx, rid) if rid else None
-        if trun is not None and not trun.path.is_dir():
-            trun = None
-        out.append((dict(rec.get("flags") or {}), trun))
+def linked_trials(ctx: Context, batch: Run) -> list[Run]:
+    """The runs the batch links to (its trials of every round), by ID."""
+    out = []
+    for name in sorted(os.listdir(batch.path)):
+        p = batch.path / name
+        if os.path.islink(p) and p.is_dir():
+            out.append(store.run_for_id(ctx, os.path.basename(os.readlink(p))))
     return out
 
 
+def existing_trials(ctx: Context, batch: Run) -> list[tuple[dict[str, Any], Run | None]]:
+    """(flags, run or None when it never ran or is gone) for each trial the batch records.
+
+    A trial made in the batch's last round whose run ID did not reach the
+    record (guildlike was killed) is found again by its link and flags.
+    """
+    records = list(batch.get("trials") or [])
+    known = {rec.get("run") for rec in records}
+    started = batch.get("started") or 0
+    unrecorded = [
+        r for r in linked_trials(ctx, batch) if r.id not in known and (r.get("initialized") or 0) >= started
+    ]
+    unrecorded.sort(key=lambda r: r.get("initialized") or 0)
+    out: list[tuple[dict[str, Any], Run | None]] = []
+    for rec in records:
+        tflags = dict(rec.get("flags") or {})
+        rid = rec.get("run")
+        trun = store.run_for_id(ctx, rid) if rid else None
+        if trun is None:
+            trun = next((r for r in unrecorded if r.flags == tflags), None)
+            if trun is not None:
+                unrecorded.remove(trun)
+        if trun is not None and not trun.path.is_dir():
+            trun = None
+        out.append((tflags, trun))
+    return out
+
+
+def _repair_records(ctx: Context, batch: Run) -> None:
+    """Write back run IDs ``existing_trials`` found by link (before a new round starts)."""
+    records = list(batch.get("trials") or [])
+    found = existing_trials(ctx, batch)
+    if any(rec.get("run") is None and r is not None for rec, (_, r) in zip(records, found)):
+        batch.set("trials", [{"flags": f, "run": r.id if r else None} for f, r in found])
+
+
 class TrialRecords:
-    """The batch's ``trials`` attribute, kept up to date as trials are made (thread safe)."""
+    """The batch's ``trials`` attribute, kept up to date as trials are made (thread safe).
+
+    Rewriting the whole list for each trial would cost a big grid time
+    that grows with the square of its size, so a new run ID is saved at
+    most every ``SAVE_EVERY`` seconds, and always by ``flush``. A run ID
+    lost to a kill is found again by ``existing_trials``.
+    """
+
+    SAVE_EVERY = 1.0
 
     def __init__(self, batch: Run, records: list[tuple[dict[str, Any], Run | None]]) -> None:
         self._batch = batch
         self._items: list[list[Any]] = [[dict(f), r.id if r else None] for f, r in records]
         self._lock = threading.Lock()
+        self._dirty = False
+        self._saved_at = 0.0
         self._save()
 
     def __len__(self) -> int:
@@ -217,8 +262,11 @@ class TrialRecords:
 
     def _save(self) -> None:
         self._batch.set("trials", [{"flags": f, "run": rid} for f, rid in self._items])
+        self._dirty = False
+        self._saved_at = time.monotonic()
 
     def add(self, flags: dict[str, Any]) -> int:
+        """Record a new trial (saved at once: its flags exist nowhere else yet)."""
         with self._lock:
             self._items.append([dict(flags), None])
             self._save()
@@ -227,7 +275,14 @@ class TrialRecords:
     def set_run(self, i: int, run_id: str) -> None:
         with self._lock:
             self._items[i][1] = run_id
-            self._save()
+            self._dirty = True
+            if time.monotonic() - self._saved_at >= self.SAVE_EVERY:
+                self._save()
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._dirty:
+                self._save()
 
 
 def new_trial(ctx: Context, batch: Run, base: OpDef, tflags: dict[str, Any], opts: RunOptions) -> Run:
@@ -310,6 +365,8 @@ def _run(
     from .run import finish, mark_started
 
     base = trial_opdef(bop)
+    if not fresh:
+        _repair_records(ctx, batch)
     mark_started(batch)
     status.write_lock(batch.path, os.getpid())
     try:
@@ -354,7 +411,7 @@ def _run_listed(
         assert trials is not None
         planned: list[tuple[dict[str, Any], Run | None]] = [(t, None) for t in trials]
     else:
-        planned = existing_trials(ctx, list(batch.get("trials") or []))
+        planned = existing_trials(ctx, batch)
     records = TrialRecords(batch, planned)
     best = optimize.Best(optimize.objective_for(base, bop.batch or {}))
     total = len(planned)
@@ -380,5 +437,8 @@ def _run_listed(
         return code
 
     parallel = 1 if opts.stage_trials else opts.max_parallel
-    codes = run_parallel(list(range(total)), one, parallel)
+    try:
+        codes = run_parallel(list(range(total)), one, parallel)
+    finally:
+        records.flush()
     return [c for c in codes if c]

@@ -15,7 +15,6 @@ links to that ran the same source code (same ``sourcecode_digest``).
 from __future__ import annotations
 
 import math
-import os
 import threading
 import warnings
 from dataclasses import dataclass
@@ -203,22 +202,13 @@ class Search:
 # ---------------------------------------------------------------- the batch
 
 
-def _linked_trials(ctx: "Context", batch: Run) -> list[Run]:
-    from ..store import store
-
-    out = []
-    for name in sorted(os.listdir(batch.path)):
-        p = batch.path / name
-        if os.path.islink(p) and p.is_dir():
-            out.append(store.run_for_id(ctx, os.path.basename(os.readlink(p))))
-    return out
-
-
 def _warm_start(ctx: "Context", batch: Run, base: OpDef, search: Search, best: Best, skip: set[str]) -> int:
     """Tell ``search`` the results of earlier trials that ran the batch's current source."""
     digest = batch.get("sourcecode_digest") or ""
     n = 0
-    for run in _linked_trials(ctx, batch):
+    from .batch import linked_trials
+
+    for run in linked_trials(ctx, batch):
         if run.id in skip or run.status != status.COMPLETED:
             continue
         op = run.get("op")
@@ -252,7 +242,7 @@ def run(
     spec = bop.batch or {}
     max_trials = int(spec.get("max_trials") or trialsmod.DEFAULT_MAX_TRIALS)
     best = Best(objective_for(base, spec))
-    planned = [] if fresh else batchmod.existing_trials(ctx, list(batch.get("trials") or []))
+    planned = [] if fresh else batchmod.existing_trials(ctx, batch)
     # Going on with a search: a seed of its own, so as not to draw its first values again.
     search = Search(base, flags, best.objective, int(spec["random_seed"]) + len(planned), max_trials)
     reruns = [i for i, (_, r) in enumerate(planned) if r is None or r.status != status.COMPLETED]
@@ -290,13 +280,15 @@ def run(
     codes: list[int] = []
     par = max(1, opts.max_parallel)
     again = [(i, planned[i][0], planned[i][1], None) for i in reruns]
-    for start in range(0, len(again), par):
-        codes += batchmod.run_parallel(again[start : start + par], one, par)
-    while len(records) < max_trials:
-        wave = []
-        for _ in range(min(par, max_trials - len(records))):
-            handle, tflags = search.ask()
-            tflags = batchmod.check_trials(base, [tflags], opts)[0]
-            wave.append((records.add(tflags), tflags, None, handle))
-        codes += batchmod.run_parallel(wave, one, par)
+    try:
+        codes += batchmod.run_parallel(again, one, par)
+        while len(records) < max_trials:
+            wave = []
+            for _ in range(min(par, max_trials - len(records))):
+                handle, tflags = search.ask()
+                tflags = batchmod.check_trials(base, [tflags], opts)[0]
+                wave.append((records.add(tflags), tflags, None, handle))
+            codes += batchmod.run_parallel(wave, one, par)
+    finally:
+        records.flush()
     return [c for c in codes if c]
