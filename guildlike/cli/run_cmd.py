@@ -84,23 +84,28 @@ def _print_plan(ctx: Any, spec: str, flag_args: list[str], opts: RunOptions) -> 
 @click.option("--force-sourcecode", is_flag=True, help="On restart, use the project's current source code.")
 @click.option("--force-flags", is_flag=True, help="Accept flags the operation does not define.")
 @click.option("-m", "--max-trials", type=click.IntRange(min=1), help="Number of trials of a search (default 20).")
-@click.option("-o", "--optimizer", help="Optimizer for a batch: random, bayesian (tpe).")
-@click.option("--random-seed", type=int, help="Seed for random search.")
+@click.option(
+    "-o",
+    "--optimizer",
+    help="Optimizer for a batch: random, or bayesian (alias tpe; needs pip install 'guildlike[optimize]').",
+)
+@click.option("--random-seed", type=int, help="Seed for a random or Bayesian search (makes it repeatable).")
 @click.option("--keep-batch", is_flag=True, help="Keep the batch run when it completes.")
 @click.option("--fail-on-trial-error", is_flag=True, help="Stop a batch at the first failing trial.")
 @click.option("--stage-trials", is_flag=True, help="Stage the trials of a batch without running them.")
 @click.option("--max-parallel", type=click.IntRange(min=1), default=1, help="Trials to run at once.")
 @click.option("--print-trials", is_flag=True, help="Show the trials of a batch and run nothing.")
-@click.option("--minimize", metavar="SCALAR", help="Scalar an optimizer minimizes (default loss).")
-@click.option("--maximize", metavar="SCALAR", help="Scalar an optimizer maximizes.")
+@click.option("--minimize", metavar="SCALAR", help="Scalar a search minimizes (default: the op's objective, else loss).")
+@click.option("--maximize", metavar="SCALAR", help="Scalar a search maximizes.")
 @click.option("--help-op", is_flag=True, help="Show the operation's description and flags, and exit.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
     """Run an operation: `guildlike run OP [FLAG=VALUE...]`.
 
     A list value (`lr=[0.01,0.1]`) runs a grid of trials; a range
-    (`x=[-2.0:2.0]`) a random search. `@FILE` reads trials from a CSV, JSON
-    or YAML file.
+    (`x=[-2.0:2.0]`) a random search, or with `-o bayesian` a model-based
+    one. `@FILE` reads trials from a CSV, JSON or YAML file. `--restart
+    BATCH --needed` reruns only the trials that did not complete.
     """
     from ..ops import restart as restart_mod
     from ..ops import run as run_mod
@@ -110,6 +115,8 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
     opspec, flag_args, files = _split_args(opspec, flags, restarting)
     if kw["restart"] and kw["start"]:
         raise UsageError("--restart and --start cannot be used together")
+    if kw["minimize"] and kw["maximize"]:
+        raise UsageError("--minimize and --maximize cannot be used together")
     opts = RunOptions(
         label=kw["label"],
         tags=list(kw["tags"]),
