@@ -47,7 +47,8 @@ def _walk(base: Path, show_all: bool, follow: bool) -> list[str]:
                 out.append(rel)
 
     visit(base, "", set())
-    return out
+    # Sorted as whole paths: "a-b.txt" and "a.txt" come before "a/".
+    return sorted(out)
 
 
 def list_files(run_dir: Path, path: str | None, show_all: bool = False, follow: bool = False) -> list[str]:
