@@ -49,8 +49,14 @@ def _argparse_flags(tree: ast.Module) -> dict[str, FlagDef]:
             and node.args
         ):
             continue
-        ok, opt = _literal(node.args[0])
-        if not ok or not isinstance(opt, str) or not opt.startswith("--"):
+        # The first long option names the flag: add_argument("-l", "--lr").
+        opt = None
+        for arg in node.args:
+            ok, val = _literal(arg)
+            if ok and isinstance(val, str) and val.startswith("--") and len(val) > 2:
+                opt = val
+                break
+        if opt is None:
             continue
         name = opt[2:]
         fd = FlagDef(name=name, imported=True, arg_name=opt[2:])
