@@ -146,13 +146,10 @@ def run_batch(ctx: Context, opdef: OpDef, flags: dict[str, Any], opts: RunOption
     return batch
 
 
-def _storable(flags: dict[str, Any]) -> dict[str, Any]:
-    return {k: (str(v) if isinstance(v, flagsmod.SearchSpace) else v) for k, v in flags.items()}
-
-
 def restart_batch(ctx: Context, batch: Run, bop: OpDef, flags: dict[str, Any], opts: RunOptions) -> None:
     """Run ``batch`` again: fresh trials, or with ``--needed`` only what did not complete."""
     from .restart import SKIP_MESSAGE
+    from .run import _storable_flags as storable
     from .run import snapshot_source
 
     base = trial_opdef(bop)
@@ -160,7 +157,7 @@ def restart_batch(ctx: Context, batch: Run, bop: OpDef, flags: dict[str, Any], o
     kind = spec["kind"]
     flags = trialsmod.decode_spaces(base, flags)
     _check_optimizer(kind, opts, base, flags)
-    unchanged = _storable(flags) == _storable(trialsmod.decode_spaces(base, batch.flags))
+    unchanged = storable(flags) == storable(trialsmod.decode_spaces(base, batch.flags))
     needed_only = opts.needed and unchanged
     if opts.max_trials is not None:
         spec["max_trials"] = opts.max_trials
@@ -171,7 +168,7 @@ def restart_batch(ctx: Context, batch: Run, bop: OpDef, flags: dict[str, Any], o
     if opts.force_sourcecode:
         snapshot_source(ctx, batch, bop)
     batch.set("op", bop.to_data())
-    batch.set("flags", _storable(flags))
+    batch.set("flags", storable(flags))
     if needed_only:
         if not _needs_work(ctx, batch, spec):
             ctx.ui.message(SKIP_MESSAGE)
@@ -179,9 +176,12 @@ def restart_batch(ctx: Context, batch: Run, bop: OpDef, flags: dict[str, Any], o
         _run(ctx, batch, bop, flags, None, opts, fresh=False)
         return
     trials: list[dict[str, Any]] = []
+    keep: list[Run] = []
     if kind in ("grid", "random"):
         trials = check_trials(base, generate(ctx, base, bop, flags), opts)
-    _run(ctx, batch, bop, flags, trials, opts, fresh=True)
+        if opts.needed:  # new flag values: a trial that completed with the same values is kept
+            keep = [r for _, r in existing_trials(ctx, batch) if r is not None and r.status == status.COMPLETED]
+    _run(ctx, batch, bop, flags, trials, opts, fresh=True, keep=keep)
 
 
 def _needs_work(ctx: Context, batch: Run, spec: dict[str, Any]) -> bool:
@@ -361,6 +361,7 @@ def _run(
     trials: list[dict[str, Any]] | None,
     opts: RunOptions,
     fresh: bool,
+    keep: list[Run] | None = None,
 ) -> None:
     from .run import finish, mark_started
 
@@ -375,7 +376,7 @@ def _run(
 
             failed = optimize.run(ctx, batch, bop, base, flags, opts, fresh)
         else:
-            failed = _run_listed(ctx, batch, bop, base, trials, opts, fresh)
+            failed = _run_listed(ctx, batch, bop, base, trials, opts, fresh, keep or [])
     except RunFailed as e:
         finish(batch, -(e.exit_code - 128) if e.exit_code in INTERRUPTED_CODES else e.exit_code)
         raise
@@ -402,14 +403,19 @@ def _run_listed(
     trials: list[dict[str, Any]] | None,
     opts: RunOptions,
     fresh: bool,
+    keep: list[Run],
 ) -> list[int]:
-    """Run a grid, file or random batch; the exit statuses of the trials that failed."""
+    """Run a grid, file or random batch; the exit statuses of the trials that failed.
+
+    A fresh trial whose flags match a run in ``keep`` takes that run (which
+    completed) instead of running again.
+    """
     from . import optimize
     from .run import _mark_staged
 
     if fresh:
         assert trials is not None
-        planned: list[tuple[dict[str, Any], Run | None]] = [(t, None) for t in trials]
+        planned: list[tuple[dict[str, Any], Run | None]] = [(t, _take(keep, t)) for t in trials]
     else:
         planned = existing_trials(ctx, batch)
     records = TrialRecords(batch, planned)
@@ -442,3 +448,11 @@ def _run_listed(
     finally:
         records.flush()
     return [c for c in codes if c]
+
+
+def _take(runs: list[Run], flags: dict[str, Any]) -> Run | None:
+    """The first of ``runs`` with ``flags``, removed from ``runs``; None when none has them."""
+    for i, run in enumerate(runs):
+        if run.flags == flags:
+            return runs.pop(i)
+    return None
