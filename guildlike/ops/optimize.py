@@ -141,6 +141,10 @@ def _distribution(name: str, val: Any, is_int: bool) -> Any:
 def distributions(base: OpDef, flags: dict[str, Any]) -> dict[str, Any]:
     """Optuna distributions of the flags to search (ranges and lists), by name."""
     spaces = trialsmod.typed_spaces(base, flags)
+    for name, val in spaces.items():
+        if isinstance(val, flagsmod.SearchSpace):  # a bound outside the flag's min/max
+            for bound in (val.lo, val.hi):
+                flagsmod.resolve(base, {name: bound}, force_flags=True)
     ints = trialsmod.int_flags(base)
     dists = {n: _distribution(n, v, n in ints) for n, v in sorted(spaces.items()) if flagsmod.is_batch_value(v)}
     if not dists:
@@ -202,14 +206,14 @@ class Search:
 # ---------------------------------------------------------------- the batch
 
 
-def _warm_start(ctx: "Context", batch: Run, base: OpDef, search: Search, best: Best, skip: set[str]) -> int:
+def _warm_start(ctx: "Context", batch: Run, base: OpDef, search: Search, best: Best) -> int:
     """Tell ``search`` the results of earlier trials that ran the batch's current source."""
-    digest = batch.get("sourcecode_digest") or ""
-    n = 0
     from .batch import linked_trials
 
+    digest = batch.get("sourcecode_digest") or ""
+    n = 0
     for run in linked_trials(ctx, batch):
-        if run.id in skip or run.status != status.COMPLETED:
+        if run.status != status.COMPLETED:
             continue
         op = run.get("op")
         if (run.get("sourcecode_digest") or "") != digest or not isinstance(op, dict) or op.get("name") != base.name:
@@ -246,12 +250,11 @@ def run(
     # Going on with a search: a seed of its own, so as not to draw its first values again.
     search = Search(base, flags, best.objective, int(spec["random_seed"]) + len(planned), max_trials)
     reruns = [i for i, (_, r) in enumerate(planned) if r is None or r.status != status.COMPLETED]
-    skip = {r.id for i, (_, r) in enumerate(planned) if r is not None and i in reruns}
-    warm = _warm_start(ctx, batch, base, search, best, skip)
+    warm = _warm_start(ctx, batch, base, search, best)
     if warm:
         ctx.ui.info(f"Warm-starting the search from {warm} earlier trial(s)")
     records = batchmod.TrialRecords(batch, planned)
-    total = len(planned) + max(0, max_trials - len(planned))
+    total = max(len(planned), max_trials)
     lock = threading.Lock()
     missing_noted: list[bool] = []
 
