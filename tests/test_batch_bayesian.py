@@ -67,7 +67,8 @@ def test_bayesian_best_after_n_trials_is_near_the_minimum() -> None:
 
 
 def test_warm_start_samples_near_the_known_minimum() -> None:
-    warm, cold = [], []
+    warm: list[float] = []
+    cold: list[float] = []
     for seed in range(1, 11):
         earlier = optimize.Search(BASE, FLAGS, optimize.Objective(), seed, N)
         history = []

@@ -170,7 +170,7 @@ class Search:
         self.fixed = {n: v for n, v in flags.items() if not flagsmod.is_batch_value(v)}
         self.dists = distributions(base, flags)
         sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup_trials(max_trials))
-        direction = "maximize" if objective.maximize else "minimize"
+        direction = optuna.study.StudyDirection.MAXIMIZE if objective.maximize else optuna.study.StudyDirection.MINIMIZE
         self.study = optuna.create_study(sampler=sampler, direction=direction)
 
     def ask(self) -> tuple[Any, dict[str, Any]]:
