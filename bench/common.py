@@ -225,15 +225,67 @@ def base_env(**extra: str) -> dict[str, str]:
     if BYTECODE == "cache":
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(PYCACHE_DIR)
+    if SOURCE is not None:
+        env["PYTHONPATH"] = str(SOURCE) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["COLUMNS"] = "200"
     env.update(extra)
     return env
+
+
+# The guildlike source timed: None for what is installed (the working tree of
+# the editable install), else a folder holding the repository at --rev,
+# exported with ``git archive`` and put first on PYTHONPATH.
+SOURCE: Path | None = None
+SOURCE_REV = ""
 
 
 def configure(args: "object") -> None:
     """Apply the common options (call right after parsing)."""
     global BYTECODE
     BYTECODE = getattr(args, "bytecode", "cache")
+    rev = getattr(args, "rev", None)
+    if rev:
+        use_rev(rev)
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", "-C", str(REPO), *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def use_rev(rev: str) -> Path:
+    """Time the repository as of ``rev`` (exported to a temp folder), not the working tree."""
+    import tarfile
+
+    global SOURCE, SOURCE_REV
+    sha = _git("rev-parse", "--verify", f"{rev}^{{commit}}")
+    dest = Path(tempfile.gettempdir()) / f"guildlike-bench-src-{sha[:12]}"
+    if not (dest / "guildlike" / "__init__.py").exists():
+        tmp = Path(tempfile.mkdtemp(prefix=f"guildlike-bench-src-{sha[:12]}-"))
+        data = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", sha], check=True, capture_output=True).stdout
+        with tarfile.open(fileobj=__import__("io").BytesIO(data)) as tf:
+            tf.extractall(tmp, filter="data")
+        if dest.exists():
+            shutil.rmtree(dest)
+        os.replace(tmp, dest)
+    SOURCE, SOURCE_REV = dest, sha
+    return dest
+
+
+def src_root() -> Path:
+    """The repository whose code and specs are timed."""
+    return SOURCE or REPO
+
+
+def source_desc() -> str:
+    if SOURCE:
+        return f"guildlike at commit {SOURCE_REV[:12]} (exported to {SOURCE})"
+    try:
+        head = _git("rev-parse", "--short=12", "HEAD")
+        dirty = _git("status", "--porcelain", "--", "guildlike")
+    except (OSError, subprocess.CalledProcessError):
+        return "guildlike as installed"
+    n = len(dirty.splitlines())
+    return f"guildlike working tree at {head}" + (f" with {n} uncommitted file(s) under guildlike/" if n else " (clean)")
 
 
 def save_json(path: str | None, data: object) -> None:
@@ -245,9 +297,11 @@ def save_json(path: str | None, data: object) -> None:
 def machine() -> str:
     import platform
 
+    load = " ".join(open("/proc/loadavg").read().split()[:3]) if os.path.exists("/proc/loadavg") else "?"
     return (
         f"{os.cpu_count()} cores (nproc), Python {platform.python_version()} "
-        f"({guildlike_python()}), {platform.system()} {platform.release()}, bytecode: {BYTECODE}"
+        f"({guildlike_python()}), {platform.system()} {platform.release()}, bytecode: {BYTECODE}; "
+        f"{source_desc()}; load average {load}"
     )
 
 
@@ -261,4 +315,9 @@ def add_common_args(ap: "object") -> None:
         choices=("cache", "env"),
         default="cache",
         help="cache: let Python cache .pyc files in a bench folder (default); env: keep the environment's setting",
+    )
+    ap.add_argument(  # type: ignore[attr-defined]
+        "--rev",
+        metavar="REV",
+        help="time guildlike as of this git revision (exported with git archive) instead of the working tree",
     )

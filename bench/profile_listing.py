@@ -45,6 +45,11 @@ TARGETS = [
     ("guildlike.store.index", "_run_names"),
     ("guildlike.store.index", "_sig"),
     ("guildlike.store.index", "read_row"),
+    ("guildlike.store.attrs", "read"),
+    ("guildlike.store.attrs", "decode"),
+    ("guildlike.util.yamlutil", "load"),
+    ("guildlike.store.opref", "read"),
+    ("guildlike.store.opref", "OpRef.decode"),
     ("guildlike.store.index", "_query"),
     ("guildlike.store.index", "_run_from_row"),
     ("guildlike.context", "Context.runs_dir"),
@@ -116,6 +121,8 @@ def install() -> None:
             prop = cls.__dict__[name]
             if isinstance(prop, property):
                 setattr(cls, name, property(_timed(key, prop.fget)))
+            elif isinstance(prop, classmethod):
+                setattr(cls, name, classmethod(_timed(key, prop.__func__)))
             else:
                 setattr(cls, name, _timed(key, prop))
         else:
@@ -130,7 +137,7 @@ def install() -> None:
                     setattr(other, attr, wrapped)
 
 
-def phases(home: Path, cwd: Path, args: list[str], cprofile: bool) -> str:
+def phases(home: Path, cwd: Path, args: list[str], cprofile: bool, cold: bool = False) -> str:
     os.environ["GUILDLIKE_HOME"] = str(home)
     os.chdir(cwd)
     t0 = time.perf_counter()
@@ -144,6 +151,8 @@ def phases(home: Path, cwd: Path, args: list[str], cprofile: bool) -> str:
     install()
     with open(os.devnull, "w") as devnull, redirect_stdout(devnull):
         climain.main(["runs", *args])  # warm the index and the page cache, untimed
+    if cold:
+        make_home.drop_index(home)
     stats.clear()
     buf = io.StringIO()
     t0 = time.perf_counter()
@@ -163,7 +172,7 @@ def phases(home: Path, cwd: Path, args: list[str], cprofile: bool) -> str:
     total = time.perf_counter() - t0
     rows = sorted(stats.items(), key=lambda kv: -kv[1][0])
     lines = [
-        f"guildlike runs {' '.join(args)}  [{home}]",
+        f"guildlike runs {' '.join(args)}  [{home}]{' (cold: index dropped first)' if cold else ''}",
         f"imports (in this process, for reference): {t_import * 1000:.0f} ms; command (warm): {total * 1000:.0f} ms",
         "",
         common.table(
@@ -227,10 +236,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--imports", type=int, default=7, help="importtime runs (0 to skip; default 7)")
     ap.add_argument("--no-phases", action="store_true")
     ap.add_argument("--cprofile", action="store_true")
+    ap.add_argument("--cold", action="store_true", help="time the listing that rebuilds the index (files stay in the page cache)")
     ap.add_argument("--bytecode", choices=("cache", "env"), default="cache")
+    ap.add_argument("--rev", metavar="REV", help="profile guildlike as of this git revision instead of the working tree")
     ap.add_argument("args", nargs="*", help="arguments after `guildlike runs` (put them after --)")
     a = ap.parse_args(argv)
     common.configure(a)
+    if common.SOURCE is not None:
+        sys.path.insert(0, str(common.SOURCE))
+    print(f"{common.source_desc()}\n")
     root = Path(a.root) if a.root else make_home.default_root()
     cwd = make_home.ensure_project(root)
     home = make_home.build(a.runs, root)
@@ -238,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         print(imports(home, cwd, a.args, a.imports))
         print()
     if not a.no_phases:
-        print(phases(home, cwd, a.args, a.cprofile))
+        print(phases(home, cwd, a.args, a.cprofile, a.cold))
     return 0
 
 

@@ -35,7 +35,8 @@ from pathlib import Path
 
 import common
 
-SPEC = common.REPO / "doctests" / "steps-restart.md"
+def spec_path() -> Path:
+    return common.src_root() / "doctests" / "steps-restart.md"
 
 
 def harness(kind: str, tool: str, spec: Path) -> dict[str, object]:
@@ -108,8 +109,8 @@ def harness(kind: str, tool: str, spec: Path) -> dict[str, object]:
 
 def run_harness(kind: str, tool: str, env: dict[str, str]) -> tuple[float, int, dict[str, object]]:
     out = Path(os.environ.get("TMPDIR", "/tmp")) / f"guildlike-bench-steps-{kind}-{os.getpid()}.json"
-    cmd = [sys.executable, __file__, "--harness", kind, "--tool", tool, "--out", str(out)]
-    wall, rss, _ = common.run_once(cmd, env=env, cwd=common.REPO)
+    cmd = [sys.executable, __file__, "--harness", kind, "--tool", tool, "--out", str(out), "--spec", str(spec_path())]
+    wall, rss, _ = common.run_once(cmd, env=env, cwd=common.src_root())
     data = json.loads(out.read_text())
     out.unlink()
     return wall, rss, data
@@ -123,9 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--harness", choices=("guildlike", "guild"), help=argparse.SUPPRESS)
     ap.add_argument("--tool", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
+    ap.add_argument("--spec", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.harness:
-        stats = harness(args.harness, args.tool, SPEC)
+        stats = harness(args.harness, args.tool, Path(args.spec))
         Path(args.out).write_text(json.dumps(stats))
         return 0
     common.configure(args)
@@ -138,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     py = common.guildlike_python()
 
     pytest_res = common.measure(
-        "pytest doctests/steps-restart.md", [py, "-m", "pytest", str(SPEC), "-q", "-p", "no:cacheprovider"],
-        repeat=args.repeat, warmup=args.warmup, env=env, cwd=common.REPO,
+        "pytest doctests/steps-restart.md", [py, "-m", "pytest", str(spec_path()), "-q", "-p", "no:cacheprovider"],
+        repeat=args.repeat, warmup=args.warmup, env=env, cwd=common.src_root(),
     )
     replays: dict[str, list[tuple[float, int, dict[str, object]]]] = {"guildlike": [], "guild": []}
     for _ in range(args.repeat):
