@@ -198,8 +198,11 @@ def mark_started(run: Run, opts: RunOptions | None = None, ctx: Context | None =
 
 
 def finish(run: Run, exit_status: int, hash_data: bool = False) -> None:
-    """Write the end state; for an op run, hash what it produced."""
-    run.set("exit_status", exit_status)
+    """Write the end state; for an op run, hash what it produced.
+
+    ``exit_status`` is written last: a run shows completed (and may be
+    deleted or restarted) only once everything about its end is written.
+    """
     run.set("stopped", timeutil.now_us())
     digest = None
     if hash_data:
@@ -208,6 +211,7 @@ def finish(run: Run, exit_status: int, hash_data: bool = False) -> None:
         except OSError:
             digest = None
     attempts.end(run, exit_status, digest)
+    run.set("exit_status", exit_status)
     status.remove_lock(run.path)
 
 

@@ -132,6 +132,13 @@ def _check_staging(ctx: Context, repair: bool, rep: Report) -> None:
             rep.unrepaired += 1
 
 
+def _exit_status(run_dir: Path) -> object:
+    try:
+        return attrs_mod.read(run_dir, "exit_status")
+    except RunStoreError:
+        return None
+
+
 def check(ctx: Context, repair: bool) -> Report:
     rep = Report()
     if not ctx.runs_dir.is_dir():
@@ -154,6 +161,9 @@ def check(ctx: Context, repair: bool) -> Report:
             rep.unrepaired += 1
         lock = status.read_lock(run.path)
         if lock is not None and not status.lock_pid_alive(lock):
+            # Beside an exit status a dead LOCK is a harmless leftover (the run
+            # was moved while it ended, say): repaired, but not a problem.
+            harmless = _exit_status(run.path) is not None
             if repair:
                 try:
                     status.remove_lock(run.path)
@@ -162,7 +172,7 @@ def check(ctx: Context, repair: bool) -> Report:
                     rep.unrepaired += 1
                     continue
                 rep.lines.append(f"repaired: run {run.id}: removed stale LOCK of dead process {lock[0]}")
-            else:
+            elif not harmless:
                 rep.lines.append(f"run {run.id}: stale LOCK of dead process {lock[0]}")
                 rep.unrepaired += 1
     if not rep.lines:
