@@ -72,6 +72,10 @@ def open_index(ctx: Context) -> sqlite3.Connection | None:
             conn = _connect(path)
             conn.execute("SELECT count(*) FROM runs LIMIT 1").fetchone()
             return conn
+        except sqlite3.OperationalError:
+            # Locked, a full disk, a read-only file: not corrupt, so not removed
+            # (other processes may be using it). Listing reads the directories.
+            return None
         except sqlite3.DatabaseError:
             if attempt:
                 return None
