@@ -69,8 +69,30 @@ def list_runs(show_all: bool, limit: int | None, more: int, simplified: bool, de
         out("\n".join(lines))
 
 
+def _read_fresh(ctx: Any, listed: Any) -> tuple[Any, list[str]]:
+    """The run read again from its folder (a listing may hold an older copy), and
+    why it is damaged: an attribute that cannot be read counts as absent."""
+    from ..errors import RunStoreError
+    from ..store import attrs as attrs_mod
+    from ..store import doctor
+    from ..store.run import Run
+
+    run = Run(listed.id, listed.path)
+    problems = doctor.run_problems(ctx, run.path)
+    for name in attrs_mod.names(run.path):
+        try:
+            run.get(name)
+        except (RunStoreError, OSError):
+            run._cache[name] = None
+    for name, kind in (("flags", dict), ("tags", list), ("attempts", list), ("cmd", list)):
+        val = run.get(name)
+        if val is not None and not isinstance(val, kind):
+            problems.append(f"attribute {name} is not a {kind.__name__}")
+            run._cache[name] = None
+    return run, problems
+
+
 def _info_fields(ctx: Any, run: Any) -> list[tuple[str, Any]]:
-    from ..ops import scalars as scalars_mod
     from ..util.timeutil import format_us
 
     ref = run.opref
@@ -103,9 +125,22 @@ def _info_fields(ctx: Any, run: Any) -> list[tuple[str, Any]]:
         ("attempts", len(attempts) if attempts else (1 if run.get("started") else 0)),
         ("tags", run.tags),
         ("flags", run.flags),
-        ("scalars", {k: (v.get("last"), v.get("step", 0)) for k, v in sorted(scalars_mod.read(run.path).items())}),
+        ("scalars", _scalars(run.path)),
     ]
     return fields
+
+
+def _scalars(path: Any) -> dict[str, tuple[Any, Any]]:
+    from ..ops import scalars as scalars_mod
+
+    data = scalars_mod.read(path)
+    if not isinstance(data, dict):
+        return {}
+    return {
+        str(k): (v.get("last"), v.get("step", 0))
+        for k, v in sorted(data.items())
+        if isinstance(v, dict) and isinstance(v.get("last"), (int, float))
+    }
 
 
 def _fmt_flag(val: Any) -> str:
@@ -121,8 +156,11 @@ def _fmt_flag(val: Any) -> str:
 def info(run: str | None, as_json: bool, **kw: Any) -> None:
     """Show details of a run (the latest by default)."""
     ctx = make_context()
-    r = select_one(ctx, run, build_filter(kw), "runs info")
+    r, damaged = _read_fresh(ctx, select_one(ctx, run, build_filter(kw), "runs info"))
     fields = _info_fields(ctx, r)
+    if damaged:
+        at = [name for name, _ in fields].index("status") + 1
+        fields.insert(at, ("damaged", "; ".join(damaged)))
     if as_json:
         data = {k: v for k, v in fields}
         data["scalars"] = {k: {"value": v[0], "step": v[1]} for k, v in data["scalars"].items()}

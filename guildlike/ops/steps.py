@@ -231,10 +231,18 @@ def _link_state(link: Path) -> str:
 
 
 def check_links(run: Run, steps: list[Step]) -> None:
+    """Stop a restart before anything changes when a step link is not a link,
+    or links to a run outside the home's runs folder."""
+    runs_dir = os.path.realpath(run.path.parent)
     for step in steps:
         link = run.path / step.link_name
-        if _link_state(link) == "other":
+        state = _link_state(link)
+        if state == "other":
             raise StepLinkError(f"unexpected step run link {link}: expected symlink")
+        if state == "run" and os.path.dirname(os.path.realpath(link)) != runs_dir:
+            raise StepLinkError(
+                f"step run link {link} points outside the home's runs: {os.path.realpath(link)}"
+            )
 
 
 def _point_link(link: Path, target_id: str) -> None:
@@ -360,7 +368,7 @@ def _run_steps(
         child.changed_runs = dict(changed)
         if state == "run":
             target = Path(os.path.realpath(link))
-            if target.parent != ctx.runs_dir.resolve():
+            if str(target.parent) != os.path.realpath(run.path.parent):
                 raise StepLinkError(f"step run link {link} points outside the home's runs: {target}")
             step_run = Run(target.name, target)
             prefix = []

@@ -128,6 +128,8 @@ def read_row(run_id: str, run_dir: Path, sig: int) -> tuple[Any, ...] | None:
             vals[name] = None
     if ref is None:
         damaged = damaged or ("missing .guild directory" if not (run_dir / ".guild").is_dir() else "missing opref")
+    elif not damaged and not attrs_mod.attrs_dir(run_dir).is_dir():
+        damaged = "missing .guild/attrs folder"
     started = vals["started"] if isinstance(vals["started"], int) else None
     init = vals["initialized"] if isinstance(vals["initialized"], int) else None
     exit_status = vals["exit_status"] if isinstance(vals["exit_status"], int) else None
