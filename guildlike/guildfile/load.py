@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import GuildfileError, OpDefError
+from ..errors import GuildfileError, GuildlikeError, OpDefError
 from ..util import yamlutil
 from . import flags_import
 from .opdef import FLAG_TYPES, FlagDef, OpDef
@@ -177,10 +177,29 @@ def _check_ops(path: Path, ops: dict[str, Any], model: str) -> dict[str, Any]:
                     )
                 if "choices" in fdef and not isinstance(fdef["choices"], list):
                     raise _err(path, f"choices of flag '{fname}' of {where} must be a list")
+                _check_flag_values(path, str(fname), fdef, where)
         if "requires" in op and not isinstance(op["requires"], (list, dict, str)):
             raise _err(path, f"requires of {where} must be a list")
         out[name] = op
     return out
+
+
+def _check_flag_values(path: Path, fname: str, fdef: dict[str, Any], where: str) -> None:
+    """min and max are numbers with min <= max, and a default has the flag's type."""
+    from .flags import coerce
+
+    lo, hi = fdef.get("min"), fdef.get("max")
+    for key, val in (("min", lo), ("max", hi)):
+        if val is not None and (isinstance(val, bool) or not isinstance(val, (int, float))):
+            raise _err(path, f"{key} of flag '{fname}' of {where} must be a number, got {val!r}")
+    if lo is not None and hi is not None and lo > hi:
+        raise _err(path, f"flag '{fname}' of {where}: min {lo} is greater than max {hi}")
+    ftype, default = fdef.get("type"), fdef.get("default")
+    if ftype is not None and default is not None:
+        try:
+            coerce(FlagDef(name=fname, type=ftype), fname, default)
+        except GuildlikeError as e:
+            raise _err(path, f"default of flag '{fname}' of {where}: {e.message}") from None
 
 
 def find_guildfile(project_dir: Path) -> Path | None:

@@ -15,6 +15,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from ..context import Context
@@ -22,6 +23,7 @@ from ..errors import GuildlikeError
 from ..store import attrs as attrs_mod
 from ..store import store
 from ..store.run import Run
+from ..util.files import ensure_dir, remove_tree, store_error
 from ..util.secrets import scrub
 
 
@@ -165,25 +167,44 @@ def import_runs(ctx: Context, src: Path, replace: bool = False) -> tuple[list[st
     """Bring the runs in ``src`` into the home: (imported ids, skipped existing ids)."""
     if not src.exists():
         raise TransferError(f"{src} does not exist")
-    zf = zipfile.ZipFile(src) if src.suffix == ".zip" or zipfile.is_zipfile(src) else None
     try:
-        entries = _entries_from_zip(zf) if zf else _entries_from_dir(src)
+        zf = zipfile.ZipFile(src) if src.suffix == ".zip" or zipfile.is_zipfile(src) else None
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise TransferError(f"cannot read {src}: {e}") from None
+    if zf is None and not src.is_dir():
+        raise TransferError(f"cannot read {src}: not a folder or a .zip file")
+    try:
+        try:
+            entries = _entries_from_zip(zf) if zf else _entries_from_dir(src)
+        except (zipfile.BadZipFile, UnicodeDecodeError, OSError) as e:
+            raise TransferError(f"cannot read {src}: {e}") from None
         checked = [(arc, kind, target, *_check_entry(arc)) for arc, kind, target in entries if arc != "runs"]
         ids = {rid for *_, rid, _inner in checked}
         for arc, kind, target, rid, inner in checked:
             if kind == "link":
                 _check_link(arc, target or "", ids)
+            if not inner and kind != "dir":
+                raise TransferError(f"refusing archive entry {arc!r}: a run must be a folder")
         for rid in ids:
             if not rid or rid.startswith(".") or "/" in rid:
                 raise TransferError(f"refusing run folder {rid!r}")
-        ctx.runs_dir.mkdir(parents=True, exist_ok=True)
-        existing = {rid for rid in ids if (ctx.runs_dir / rid).exists()}
+        ensure_dir(ctx.runs_dir)
+        existing = {rid for rid in ids if os.path.lexists(ctx.runs_dir / rid)}
+        if replace:
+            from ..store import status as status_mod
+
+            busy = sorted(rid for rid in existing if store.run_for_id(ctx, rid).status == status_mod.RUNNING)
+            if busy:
+                raise TransferError(f"cannot replace run {busy[0]}: it is running")
         if existing and not replace:
             skipped = sorted(existing)
         else:
             skipped = []
         todo = sorted(ids - set(skipped))
-        staging = Path(tempfile.mkdtemp(prefix=".import-", dir=str(ctx.home)))
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=".import-", dir=str(ctx.home)))
+        except OSError as e:
+            raise store_error(e, ctx.home) from e
         try:
             for arc, kind, target, rid, inner in checked:
                 if rid not in todo:
@@ -203,9 +224,13 @@ def import_runs(ctx: Context, src: Path, replace: bool = False) -> tuple[list[st
                         shutil.copyfile(src / arc, dest)
             for rid in todo:
                 final = ctx.runs_dir / rid
-                if final.exists():
-                    shutil.rmtree(final)
+                if os.path.lexists(final):
+                    remove_tree(final)
                 os.replace(staging / rid, final)
+        except OSError as e:
+            raise TransferError(f"cannot import {src}: {e.strerror or e}") from e
+        except (zipfile.BadZipFile, EOFError, zlib.error) as e:
+            raise TransferError(f"cannot read {src}: {e}") from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return todo, skipped

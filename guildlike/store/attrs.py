@@ -41,7 +41,15 @@ def decode(text: str, path: Path | None = None) -> Any:
         raise CorruptAttr(f"corrupt attribute file {path}: {str(e).splitlines()[0]}") from e
 
 
+def valid_name(name: str) -> bool:
+    """An attribute is a plain file name in ``.guild/attrs``: a name that would
+    reach outside it (``../opref``, ``/etc/passwd``) names no attribute."""
+    return bool(name) and not name.startswith(".") and "/" not in name and "\\" not in name and "\0" not in name
+
+
 def read(run_dir: Path, name: str, default: Any = None) -> Any:
+    if not valid_name(name):
+        return default
     path = attrs_dir(run_dir) / name
     try:
         text = path.read_text(encoding="utf-8")
@@ -49,10 +57,14 @@ def read(run_dir: Path, name: str, default: Any = None) -> Any:
         return default
     except UnicodeDecodeError as e:
         raise CorruptAttr(f"corrupt attribute file {path}: not UTF-8 text") from e
+    except OSError as e:
+        raise RunStoreError(f"cannot read attribute file {path}: {e.strerror or e}") from e
     return decode(text, path)
 
 
 def write(run_dir: Path, name: str, value: Any) -> None:
+    if not valid_name(name):
+        raise RunStoreError(f"invalid attribute name {name!r}")
     atomic_write(attrs_dir(run_dir) / name, encode(value))
     if _FAULT_ENV in os.environ and os.environ[_FAULT_ENV] == name:
         _fault_kill()
