@@ -85,6 +85,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.path.insert(0, os.path.dirname(path))
         runpy.run_path(path, run_name="__main__")
     else:
+        import importlib.util
+
+        try:
+            found = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            found = None
+        if found is None:
+            sys.stderr.write(f"guildlike: cannot find module {module}\n")
+            raise SystemExit(1)
         runpy.run_module(module, run_name="__main__", alter_sys=True)
 
 

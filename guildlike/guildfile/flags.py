@@ -35,6 +35,24 @@ class SearchSpace:
         return self.written
 
 
+STRING_TYPES = ("string", "str", "path", "existing-path")
+
+
+class ArgText(str):
+    """A flag value as written on the command line, not decoded yet."""
+
+
+def decode_text(fd: FlagDef | None, text: str) -> Any:
+    """Decode command-line text; a string flag keeps its text as written
+    (``note=1.50`` stays ``'1.50'``) unless it is a list or a range."""
+    s = str(text)
+    if fd is not None and fd.type in STRING_TYPES:
+        stripped = s.strip()
+        if not (stripped.endswith("]") and ("[" in stripped)):
+            return s
+    return decode_arg(s)
+
+
 def split_assigns(args: list[str]) -> dict[str, str]:
     """``["a=1", "b=x"]`` -> ``{"a": "1", "b": "x"}``; anything else is an error."""
     bad = [a for a in args if "=" not in a or not a.split("=", 1)[0]]
@@ -187,15 +205,17 @@ def resolve(
 ) -> dict[str, Any]:
     """The run's flag values: ``base`` (defaults) updated by ``given``.
 
-    Values in ``given`` are decoded already (scalars, lists or search spaces);
-    each element of a list and each bound of a range is checked against the
-    flag's type.
+    Values in ``given`` are typed values or ``ArgText`` (text from the
+    command line, decoded here knowing the flag's type); each element of a
+    list and each bound of a range is checked against the flag's type.
     """
     flags: dict[str, Any] = dict(opdef.flag_defaults() if base is None else base)
     for name, val in given.items():
         fd = opdef.flags.get(name)
         if fd is None and not force_flags:
             raise unsupported_flag(name, opdef)
+        if isinstance(val, ArgText):
+            val = decode_text(fd, val)
         if not _NAME_RE.match(name):
             raise FlagError(f"invalid flag name '{name}'")
         if isinstance(val, list):

@@ -83,6 +83,7 @@ def _argparse_flags(tree: ast.Module) -> dict[str, FlagDef]:
                 ok, val = _literal(kw.value)
                 if ok and val in ("store_true", "store_false"):
                     fd.type = "boolean"
+                    fd.arg_switch = val == "store_true"
                     if fd.default is None:
                         fd.default = val == "store_false"
         flags[name] = fd

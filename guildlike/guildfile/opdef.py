@@ -30,6 +30,9 @@ class FlagDef:
     description: str = ""
     arg_name: str | None = None
     imported: bool = False
+    # An argparse switch (store_true: True, store_false: False): passed as a
+    # bare ``--name`` when the value equals it, left out otherwise.
+    arg_switch: bool | None = None
 
     def to_data(self) -> dict[str, Any]:
         data = {k: v for k, v in asdict(self).items() if not _empty(v)}

@@ -33,6 +33,10 @@ def flag_args(opdef: OpDef, flags: dict[str, Any]) -> list[str]:
             continue
         fd = opdef.flags.get(name)
         arg_name = fd.arg_name if fd and fd.arg_name else name
+        if fd is not None and fd.arg_switch is not None:
+            if bool(val) == fd.arg_switch:
+                args.append(f"--{arg_name}")
+            continue
         args.extend([f"--{arg_name}", flag_arg_value(val)])
     return args
 

@@ -35,7 +35,8 @@ def resolve_opdef(ctx: Context, opspec: str, project_dir: Path | None = None) ->
 
 
 def decode_flag_args(args: list[str]) -> dict[str, Any]:
-    return {name: flagsmod.decode_arg(raw) for name, raw in flagsmod.split_assigns(args).items()}
+    """``NAME=VALUE`` arguments as ``ArgText``: decoded once the flag's type is known."""
+    return {name: flagsmod.ArgText(raw) for name, raw in flagsmod.split_assigns(args).items()}
 
 
 def run_op(ctx: Context, opspec: str, flag_args: list[str], opts: RunOptions) -> Run | None:

@@ -122,10 +122,12 @@ def _sort_key(run: Run) -> tuple[int, str]:
 def _move(src: Path, dest_dir: Path) -> None:
     ensure_dir(dest_dir)
     dest = dest_dir / src.name
-    if dest.exists():
-        from ..util.files import remove_tree
-
-        remove_tree(dest)
+    if os.path.lexists(dest):
+        where = "deleted runs" if dest_dir.name == "runs" and dest_dir.parent.name == "trash" else "runs"
+        raise RunStoreError(
+            f"cannot move run {src.name}: the {where} already hold a run with that id",
+            ["Purge or rename one of them first; nothing was changed."],
+        )
     try:
         os.replace(src, dest)
     except OSError as e:

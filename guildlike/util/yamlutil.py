@@ -31,6 +31,7 @@ def _dumper() -> Any:
 
 def load(text: str) -> Any:
     """Parse a YAML document; a plain integer takes a fast path."""
+    text = str(text)  # the C parser takes no str subclasses
     s = text.strip()
     if _INT_RE.match(s):
         return int(s)
