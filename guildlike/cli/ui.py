@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import sys
+import threading
 
 
 class TerminalUI:
+    """Writes are serialised: trials running in parallel threads never mix
+    within one write."""
+
     def __init__(self) -> None:
         self._progress_shown = False
+        self._lock = threading.RLock()
 
     def _clear_progress(self) -> None:
         if self._progress_shown:
@@ -15,28 +20,32 @@ class TerminalUI:
             self._progress_shown = False
 
     def info(self, msg: str) -> None:
-        self._clear_progress()
-        sys.stdout.flush()
-        sys.stderr.write(f"INFO: [guildlike] {msg}\n")
-        sys.stderr.flush()
+        with self._lock:
+            self._clear_progress()
+            sys.stdout.flush()
+            sys.stderr.write(f"INFO: [guildlike] {msg}\n")
+            sys.stderr.flush()
 
     def message(self, msg: str) -> None:
-        self._clear_progress()
-        sys.stdout.write(msg + "\n")
-        sys.stdout.flush()
+        with self._lock:
+            self._clear_progress()
+            sys.stdout.write(msg + "\n")
+            sys.stdout.flush()
 
     def stream(self, data: bytes, err: bool) -> None:
-        self._clear_progress()
-        f = sys.stderr if err else sys.stdout
-        f.flush()
-        f.buffer.write(data)
-        f.buffer.flush()
+        with self._lock:
+            self._clear_progress()
+            f = sys.stderr if err else sys.stdout
+            f.flush()
+            f.buffer.write(data)
+            f.buffer.flush()
 
     def progress(self, msg: str) -> None:
         if sys.stderr.isatty():
-            sys.stderr.write(f"\r\033[K{msg}")
-            sys.stderr.flush()
-            self._progress_shown = True
+            with self._lock:
+                sys.stderr.write(f"\r\033[K{msg}")
+                sys.stderr.flush()
+                self._progress_shown = True
 
 
 def err(msg: str) -> None:
