@@ -129,6 +129,7 @@ def load(path: Path) -> Guildfile:
                     continue
                 raise _err(path, f"item {i + 1} must have a 'model' key")
             _check_keys(path, item, MODEL_KEYS, f"model '{item.get('model')}'")
+            _check_types(path, item, _MODEL_KEY_TYPES, f"model '{item.get('model')}'")
             name = item.get("model") or ""
             if not isinstance(name, str):
                 raise _err(path, f"model name must be a string, got {name!r}")
@@ -159,15 +160,16 @@ def _check_ops(path: Path, ops: dict[str, Any], model: str) -> dict[str, Any]:
         if not isinstance(op, dict):
             raise _err(path, f"{where} must be a mapping, got {type(op).__name__}")
         _check_keys(path, op, OP_KEYS, where)
-        for key in ("main", "exec", "description", "label"):
-            if key in op and op[key] is not None and not isinstance(op[key], str):
-                raise _err(path, f"{key} of {where} must be a string")
+        _check_types(path, op, _OP_KEY_TYPES, where)
         flags = op.get("flags") or {}
         if not isinstance(flags, dict):
             raise _err(path, f"flags of {where} must be a mapping")
         for fname, fdef in flags.items():
+            if not isinstance(fname, str):
+                raise _err(path, f"flag name must be a string in {where}, got {fname!r}")
             if isinstance(fdef, dict):
                 _check_keys(path, fdef, FLAG_KEYS, f"flag '{fname}' of {where}")
+                _check_types(path, fdef, _FLAG_KEY_TYPES, f"flag '{fname}' of {where}")
                 ftype = fdef.get("type")
                 if ftype is not None and ftype not in FLAG_TYPES:
                     raise _err(
@@ -182,6 +184,39 @@ def _check_ops(path: Path, ops: dict[str, Any], model: str) -> dict[str, Any]:
             raise _err(path, f"requires of {where} must be a list")
         out[name] = op
     return out
+
+
+_STR = (str,)
+_NUM = (int, float)
+# What each key may hold (None stands for the key left out).
+_OP_KEY_TYPES: dict[str, tuple[type, ...]] = {
+    "main": _STR, "exec": _STR, "description": _STR, "label": _STR, "flags": (dict,),
+    "flags-import": (bool, str, list), "flags-import-skip": (list,), "flags-dest": _STR,
+    "output-scalars": (dict, list, str, bool), "sourcecode": (list, dict, str, bool), "steps": (list,),
+    "requires": (list, dict, str), "objective": (str, dict), "env": (dict,), "default-max-trials": (int,),
+    "optimizer": (str, dict), "tags": (list, str),
+}
+_FLAG_KEY_TYPES: dict[str, tuple[type, ...]] = {
+    "type": _STR, "choices": (list,), "min": _NUM, "max": _NUM, "required": (bool,), "description": _STR,
+    "arg-name": _STR, "null-label": _STR, "env-name": _STR,
+}
+_MODEL_KEY_TYPES: dict[str, tuple[type, ...]] = {
+    "model": _STR, "operations": (dict,), "description": _STR, "default": (bool,),
+    "sourcecode": (list, dict, str, bool), "extends": (str, list), "label": _STR,
+}
+_TYPE_NAMES = {str: "a string", int: "a number", float: "a number", bool: "yes or no", list: "a list",
+               dict: "a mapping"}
+
+
+def _check_types(path: Path, data: dict[str, Any], types: dict[str, tuple[type, ...]], where: str) -> None:
+    for key, allowed in types.items():
+        val = data.get(key)
+        if val is None:
+            continue
+        ok = isinstance(val, allowed) and not (isinstance(val, bool) and bool not in allowed)
+        if not ok:
+            names = sorted({_TYPE_NAMES[t] for t in allowed})
+            raise _err(path, f"{key} of {where} must be {' or '.join(names)}, got {val!r}"[:300])
 
 
 def _check_flag_values(path: Path, fname: str, fdef: dict[str, Any], where: str) -> None:
@@ -276,7 +311,10 @@ def _flag_def(name: str, fdef: Any) -> FlagDef:
 
 
 def main_module(main: str) -> tuple[str, list[str]]:
-    parts = shlex.split(main)
+    try:
+        parts = shlex.split(main)
+    except ValueError as e:
+        raise OpDefError(f"invalid main {main!r}: {e}") from None
     if not parts:
         raise OpDefError("empty main")
     return parts[0], parts[1:]

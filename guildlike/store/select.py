@@ -8,7 +8,7 @@ from typing import Sequence
 from ..errors import AmbiguousRun, RunNotFound
 from .run import Run
 
-_SLICE_RE = re.compile(r"^(\d*):(\d*)$")
+_SLICE_RE = re.compile(r"^(\d*):(\d*)$", re.ASCII)
 
 
 def not_found(spec: str, help_cmd: str | None) -> RunNotFound:
@@ -53,7 +53,7 @@ def select_many(runs: Sequence[Run], specs: Sequence[str], help_cmd: str | None 
 
 
 def _match(runs: Sequence[Run], spec: str) -> list[Run]:
-    if spec.isdigit():
+    if spec.isascii() and spec.isdigit():  # not '²', which int() refuses
         i = int(spec)
         if 1 <= i <= len(runs):
             return [runs[i - 1]]

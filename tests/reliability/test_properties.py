@@ -1,0 +1,265 @@
+"""Property-based tests: whatever the input, only a ``GuildlikeError`` escapes
+the library, and no traceback reaches the user of the command line.
+
+Examples are drawn deterministically (``derandomize``) so that CI is stable;
+set ``HYPOTHESIS_EXPLORE=1`` to draw new ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import string
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from guildlike.errors import GuildlikeError
+from guildlike.guildfile import flags as flagsmod
+from guildlike.guildfile import load as loadmod
+from guildlike.guildfile.opdef import FLAG_TYPES, FlagDef, OpDef
+from guildlike.store import select, timerange
+from guildlike.store.run import Run
+
+EXPLORE = bool(os.environ.get("HYPOTHESIS_EXPLORE"))
+
+
+def cfg(n: int) -> settings:
+    return settings(
+        max_examples=n * (5 if EXPLORE else 1),
+        deadline=None,
+        derandomize=not EXPLORE,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+
+
+# -- flag values ---------------------------------------------------------------
+
+_pieces = st.sampled_from(
+    ["[", "]", ":", ",", "'", '"', "uniform", "loguniform", "randint", "normal", "-", ".", "e", "1", "0", "2.5",
+     "-3", "1e3", "nan", "inf", "yes", "no", "null", "~", "{", "}", "&a", "*a", "!!python/object", "%", "@", "#",
+     " ", "\t", "\n", "${x}", "x", "[1:", ":2]", "[[", "]]"]
+)
+flag_text = st.one_of(st.text(max_size=40), st.lists(_pieces, max_size=12).map("".join))
+
+
+@cfg(400)
+@given(flag_text)
+def test_decode_arg(raw: str) -> None:
+    try:
+        flagsmod.decode_arg(raw)
+    except GuildlikeError:
+        pass
+
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True), st.text(max_size=10)
+)
+flag_defs = st.builds(
+    FlagDef,
+    name=st.just("f"),
+    default=scalars,
+    type=st.one_of(st.none(), st.sampled_from(FLAG_TYPES)),
+    choices=st.one_of(st.none(), st.lists(st.one_of(scalars, st.fixed_dictionaries({"value": scalars})), max_size=4)),
+    min=st.one_of(st.none(), st.integers(-5, 5), st.floats(-5, 5)),
+    max=st.one_of(st.none(), st.integers(-5, 5), st.floats(-5, 5)),
+    required=st.booleans(),
+)
+
+
+@cfg(400)
+@given(flag_defs, st.dictionaries(st.sampled_from(["f", "g", "bad name", "", "f.x"]), flag_text, max_size=3),
+       st.booleans())
+def test_resolve(fd: FlagDef, args: dict[str, str], force: bool) -> None:
+    opdef = OpDef(name="op", flags={"f": fd})
+    try:
+        given_ = {name: flagsmod.decode_arg(raw) for name, raw in args.items()}
+        flagsmod.resolve(opdef, given_, force_flags=force)
+    except GuildlikeError:
+        pass
+
+
+# -- run specs -----------------------------------------------------------------
+
+RUNS = [Run(rid, Path("/nonexistent") / rid) for rid in
+        ["abc00000000000000000000000000001", "abc00000000000000000000000000002", "abd0000000000000000000000000003",
+         "ff", "12"]]
+run_specs = st.one_of(
+    st.text(max_size=12),
+    st.lists(st.sampled_from(["a", "b", "c", "1", "2", "0", ":", "-", "f", "99999999999999999999"]), max_size=8).map("".join),
+)
+
+
+@cfg(400)
+@given(run_specs, st.lists(run_specs, max_size=3), st.integers(0, len(RUNS)))
+def test_run_specs(spec: str, specs: list[str], n: int) -> None:
+    runs = RUNS[:n]
+    for call in (lambda: select.select_one(runs, spec), lambda: select.select_many(runs, specs),
+                 lambda: select.select_one(runs, None)):
+        try:
+            call()
+        except GuildlikeError:
+            pass
+
+
+@cfg(300)
+@given(st.one_of(st.text(max_size=30), st.lists(st.sampled_from(
+    ["after", "before", "between", "and", "last", "today", "yesterday", "2026-11-21", "10:00", "25:99",
+     "-3", "0", "minutes", "days", "hours", "9999-99-99", " "]), max_size=6).map(" ".join)))
+def test_time_ranges(text: str) -> None:
+    try:
+        timerange.parse(text)
+    except GuildlikeError:
+        pass
+
+
+# -- op specs and guild.yml documents --------------------------------------------------
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("props")
+    (d / "train.py").write_text("x = 1\nname = 'a'\nimport argparse\n")
+    return d
+
+
+OPS_SAMPLE = {
+    "train": {"main": "train", "flags-import": "all", "flags": {"lr": {"default": 0.1, "type": "float"}}},
+    "p": {"steps": ["train", "train lr=${lr}"], "flags": {"lr": 0.2}},
+}
+
+
+@cfg(300)
+@given(st.one_of(st.text(max_size=20), st.sampled_from(["train", "p", ":train", "m:train", "train.py", "x.py",
+                                                          "../train.py", "/etc/passwd", "a:b:c", ""])))
+def test_op_specs(project: Path, opspec: str) -> None:
+    (project / "guild.yml").write_text(yaml.safe_dump(OPS_SAMPLE))
+    try:
+        loadmod.resolve(opspec, project)
+    except GuildlikeError:
+        pass
+
+
+keys = st.sampled_from(sorted(loadmod.OP_KEYS | loadmod.FLAG_KEYS | loadmod.MODEL_KEYS) + ["x", "operations"])
+leaves = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=False, width=16),
+                   st.text(string.ascii_letters + "${}:. =[]-", max_size=12), st.sampled_from(FLAG_TYPES))
+docs = st.recursive(leaves, lambda kids: st.one_of(st.lists(kids, max_size=3),
+                                                    st.dictionaries(st.one_of(keys, leaves), kids, max_size=4)),
+                    max_leaves=25)
+ops_docs = st.dictionaries(st.sampled_from(["train", "p", "q"]),
+                           st.dictionaries(keys, docs, max_size=5), max_size=3)
+model_docs = st.lists(st.dictionaries(st.sampled_from(["model", "operations", "default", "x", "config"]),
+                                      st.one_of(ops_docs, docs), max_size=3), max_size=2)
+
+
+def _load_everything(path: Path) -> None:
+    gf = loadmod.load(path)
+    for name in gf.op_names():
+        opdef = loadmod.resolve(name, path.parent)
+        flagsmod.resolve(opdef, {})
+        if opdef.steps is not None:
+            from guildlike.ops import steps
+
+            for step in steps.parse_steps(opdef):
+                steps.step_flags(step, opdef.flag_defaults())
+
+
+@cfg(250)
+@given(st.one_of(ops_docs, model_docs, docs))
+def test_guildfile_documents(project: Path, doc: Any) -> None:
+    path = project / "guild.yml"
+    try:
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True))
+    except (yaml.YAMLError, ValueError):
+        return
+    try:
+        _load_everything(path)
+    except GuildlikeError:
+        pass
+
+
+@cfg(200)
+@given(st.one_of(st.text(max_size=80), st.lists(st.sampled_from(
+    ["train:\n", "  main: train\n", "  flags:\n", "    lr: ", "{", "}", "[", "]", "&a ", "*a", "!!binary ", "? ",
+     "- ", "\t", "'", '"', "${lr}", "steps:\n", "  - train\n", "%YAML 1.1\n", "---\n", "...\n"]), max_size=15).map("".join)))
+def test_guildfile_text(project: Path, text: str) -> None:
+    path = project / "guild.yml"
+    path.write_text(text)
+    try:
+        _load_everything(path)
+    except GuildlikeError:
+        pass
+
+
+# -- the command line ----------------------------------------------------------
+
+@contextlib.contextmanager
+def _cli_env(home: Path, cwd: Path) -> Iterator[tuple[io.StringIO, io.StringIO]]:
+    import sys
+
+    old_env, old_cwd, old_stdin = os.environ.get("GUILDLIKE_HOME"), os.getcwd(), sys.stdin
+    out, err = io.StringIO(), io.StringIO()
+    os.environ["GUILDLIKE_HOME"] = str(home)
+    os.chdir(cwd)
+    sys.stdin = io.StringIO("")  # every confirmation is answered by end of input: no
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            yield out, err
+    finally:
+        sys.stdin = old_stdin
+        os.chdir(old_cwd)
+        if old_env is None:
+            os.environ.pop("GUILDLIKE_HOME", None)
+        else:
+            os.environ["GUILDLIKE_HOME"] = old_env
+
+
+@pytest.fixture(scope="module")
+def cli_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    from reliability_support import PROJECT
+    import shutil
+    import subprocess
+    import sys
+
+    base = tmp_path_factory.mktemp("cli")
+    project = base / "project"
+    shutil.copytree(PROJECT, project)
+    home = base / "home"
+    env = dict(os.environ, GUILDLIKE_HOME=str(home))
+    for args in (["quick"], ["quick", "msg=two"], ["noops"]):
+        subprocess.run([sys.executable, "-m", "guildlike", "run", "-y", *args], cwd=project, env=env, check=True,
+                       capture_output=True)
+    return home, project
+
+
+words = st.one_of(
+    st.sampled_from(["runs", "info", "list", "delete", "restore", "ls", "cat", "select", "label", "tag", "check",
+                     "--no-repair", "-a", "-p", "-Fo", "-Fl", "-Fs", "-Sc", "-Sce", "-n", "0", "1", "-1", "2:",
+                     ":", "quick", "noops", "--json", "-s", "--path", "--set", "--add", "..", "../..", "/", "-",
+                     "--", "x=1", "msg=", "${msg}", "--help-op", "--stage", "-y", "--restart", "--plan",
+                     "--needed", "--print-trials", "msg=[a,b]", "-m", "99", "today", "last 2 days"]),
+    st.text(max_size=8),
+)
+argvs = st.lists(words, min_size=1, max_size=6)
+
+
+@cfg(120)
+@given(argvs)
+def test_cli_never_shows_a_traceback(cli_home: tuple[Path, Path], argv: list[str]) -> None:
+    from guildlike.cli.main import main
+
+    home, project = cli_home
+    if argv[:1] == ["run"] and "--stage" not in argv and "--print-trials" not in argv and "--help-op" not in argv:
+        argv = argv + ["--stage"]  # never start a process from here
+    with _cli_env(home, project) as (out, err):
+        code = main(argv)
+    assert isinstance(code, int)
+    assert "Traceback" not in out.getvalue() + err.getvalue()
+    if code not in (0, 4):  # 4: a confirmation answered (EOF) with no
+        first = err.getvalue().strip().splitlines()
+        assert first, (argv, code, out.getvalue())
