@@ -63,25 +63,33 @@ def closure(ctx: Context, runs: list[Run]) -> list[Run]:
     return list(seen.values())
 
 
-def _scrub_env(run_dir: Path) -> None:
+def _scrub_env(ctx: Context, run_dir: Path) -> None:
+    """Drop secret looking variables from an exported copy's ``env`` (a run made
+    before a pattern was added, or by another tool, may hold some)."""
     try:
         env = attrs_mod.read(run_dir, "env")
     except GuildlikeError:
+        attrs_mod.delete(run_dir, "env")  # unreadable: not exported as it is
         return
     if isinstance(env, dict):
-        attrs_mod.write(run_dir, "env", scrub({str(k): str(v) for k, v in env.items()}))
+        attrs_mod.write(run_dir, "env", scrub({str(k): str(v) for k, v in env.items()}, ctx.env))
+    elif env is not None:
+        attrs_mod.delete(run_dir, "env")
 
 
 def export_runs(ctx: Context, dest: Path, runs: list[Run]) -> list[Run]:
     all_runs = closure(ctx, runs)
-    if dest.suffix == ".zip":
-        _export_zip(dest, all_runs)
-    else:
-        _export_dir(dest, all_runs)
+    try:
+        if dest.suffix == ".zip":
+            _export_zip(ctx, dest, all_runs)
+        else:
+            _export_dir(ctx, dest, all_runs)
+    except (OSError, shutil.Error) as e:
+        raise TransferError(f"cannot export to {dest}: {getattr(e, 'strerror', None) or e}") from None
     return all_runs
 
 
-def _export_dir(dest: Path, runs: list[Run]) -> None:
+def _export_dir(ctx: Context, dest: Path, runs: list[Run]) -> None:
     base = dest / "runs"
     base.mkdir(parents=True, exist_ok=True)
     for run in runs:
@@ -89,12 +97,12 @@ def _export_dir(dest: Path, runs: list[Run]) -> None:
         if target.exists():
             raise TransferError(f"{target} exists: export to an empty folder")
         shutil.copytree(run.path, target, symlinks=True)
-        _scrub_env(target)
+        _scrub_env(ctx, target)
 
 
-def _export_zip(dest: Path, runs: list[Run]) -> None:
+def _export_zip(ctx: Context, dest: Path, runs: list[Run]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        _export_dir(Path(tmp), runs)
+        _export_dir(ctx, Path(tmp), runs)
         with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
             for dirpath, dirnames, filenames in os.walk(tmp):
                 for name in sorted(dirnames + filenames):

@@ -8,10 +8,13 @@ from typing import Mapping
 DEFAULT_PATTERNS = ("*PASSWORD*", "*PASSWD*", "*TOKEN*", "*SECRET*", "*KEY*", "*CREDENTIAL*")
 
 
-def patterns(env: Mapping[str, str]) -> tuple[str, ...]:
-    """The patterns in force: ``GUILDLIKE_SECRET_PATTERNS`` (comma separated) adds to the defaults."""
-    extra = env.get("GUILDLIKE_SECRET_PATTERNS", "")
-    return DEFAULT_PATTERNS + tuple(p.strip().upper() for p in extra.split(",") if p.strip())
+def patterns(*envs: Mapping[str, str]) -> tuple[str, ...]:
+    """The patterns in force: ``GUILDLIKE_SECRET_PATTERNS`` (comma separated) of
+    each of ``envs`` adds to the defaults."""
+    extra: list[str] = []
+    for env in envs:
+        extra += [p.strip().upper() for p in env.get("GUILDLIKE_SECRET_PATTERNS", "").split(",") if p.strip()]
+    return DEFAULT_PATTERNS + tuple(extra)
 
 
 def is_secret(name: str, pats: tuple[str, ...]) -> bool:
@@ -19,6 +22,8 @@ def is_secret(name: str, pats: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(upper, p) for p in pats)
 
 
-def scrub(env: Mapping[str, str]) -> dict[str, str]:
-    pats = patterns(env)
+def scrub(env: Mapping[str, str], also: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``env`` without the variables whose names look secret (patterns from
+    ``env`` and, when given, ``also``: the environment of the exporting process)."""
+    pats = patterns(env, also or {})
     return {k: v for k, v in env.items() if not is_secret(k, pats)}
