@@ -192,7 +192,9 @@ _NUM = (int, float)
 _OP_KEY_TYPES: dict[str, tuple[type, ...]] = {
     "main": _STR, "exec": _STR, "description": _STR, "label": _STR, "flags": (dict,),
     "flags-import": (bool, str, list), "flags-import-skip": (list,), "flags-dest": _STR,
-    "output-scalars": (dict, list, str, bool), "sourcecode": (list, dict, str, bool), "steps": (list,),
+    # "steps" is checked when the pipeline runs, naming the step at fault,
+    # so one bad pipeline does not make the rest of guild.yml unusable.
+    "output-scalars": (dict, list, str, bool), "sourcecode": (list, dict, str, bool),
     "requires": (list, dict, str), "objective": (str, dict), "env": (dict,), "default-max-trials": (int,),
     "optimizer": (str, dict), "tags": (list, str),
 }
