@@ -17,7 +17,7 @@ Guild and the issue 6 targets. Commands run in the project the runs point
 to, with output sent to /dev/null.
 
     python bench/listing.py              # 1k and 10k, about 3 minutes with Guild
-    python bench/listing.py --big        # adds 100k (building it once takes ~1 min)
+    python bench/listing.py --big        # adds 100k (building that home once takes about 2 min)
     python bench/listing.py --no-guild -r 3
 """
 

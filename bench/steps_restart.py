@@ -50,6 +50,7 @@ def harness(kind: str, tool: str, spec: Path) -> dict[str, object]:
 
     stats: dict[str, object] = {"commands": 0, "nonzero_exits": 0, "run_commands": 0, "tool_seconds": 0.0}
     slept = [0.0]
+    per_cmd: list[tuple[str, float, int]] = []
     pattern = re.compile(r"(^|[;&|]\s*)guildlike\b")
 
     class ToolEnv(support.SpecEnv):
@@ -67,7 +68,9 @@ def harness(kind: str, tool: str, spec: Path) -> dict[str, object]:
             t0 = time.perf_counter()
             out, code = super()._exec(cmd, timeout)
             stats["commands"] = int(stats["commands"]) + 1  # type: ignore[call-overload]
-            stats["tool_seconds"] = float(stats["tool_seconds"]) + time.perf_counter() - t0  # type: ignore[arg-type]
+            took = time.perf_counter() - t0
+            stats["tool_seconds"] = float(stats["tool_seconds"]) + took  # type: ignore[arg-type]
+            per_cmd.append((cmd, took, code))
             if code != 0:
                 stats["nonzero_exits"] = int(stats["nonzero_exits"]) + 1  # type: ignore[call-overload]
             return out, code
@@ -104,6 +107,7 @@ def harness(kind: str, tool: str, spec: Path) -> dict[str, object]:
     stats["slept"] = slept[0]
     stats["mismatched_examples"] = mismatches
     stats["errors"] = errors
+    stats["per_command"] = per_cmd
     return stats
 
 
@@ -171,6 +175,18 @@ def _print_replay(name: str, rep: tuple[float, int, dict[str, object]]) -> None:
     )
     for e in d["errors"][:10]:  # type: ignore[index]
         print(f"    {e}", file=sys.stderr)
+    by_kind: dict[str, list[float]] = {}
+    for cmd, took, _code in d.get("per_command", []):  # type: ignore[union-attr]
+        words = cmd.split()
+        kind = " ".join(words[1:3]) if len(words) > 2 and words[1] in ("run", "runs") else " ".join(words[1:2])
+        if kind.startswith("run --restart") or (kind.startswith("run ") and "--restart" in cmd):
+            kind = "run --restart"
+        by_kind.setdefault(kind, []).append(took)
+    parts = sorted(by_kind.items(), key=lambda kv: -sum(kv[1]))
+    print("    time by command: " + "; ".join(f"{k} {sum(v):.1f} s/{len(v)}" for k, v in parts), file=sys.stderr)
+    failed = [c for c, _t, code in d.get("per_command", []) if code]  # type: ignore[union-attr]
+    if failed:
+        print("    non-zero exits: " + " | ".join(c[:90] for c in failed), file=sys.stderr)
 
 
 def _median(xs: list[float]) -> float:
