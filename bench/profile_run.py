@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -116,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = sorted(((statistics.median(v), k) for k, v in per.items()), reverse=True)
     print(f"guildlike {' '.join(args)}: imports {t_import * 1000:.0f} ms (once, in this process); command median {total * 1000:.0f} ms over {a.repeat} runs (after one warm-up)")
     print(common.table(["function (inclusive)", "calls", "median total", "share"], [[k, calls[k], f"{t * 1000:.1f} ms", f"{t / total * 100:.0f}%"] for t, k in rows]))
+    os.chdir("/")
+    shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
