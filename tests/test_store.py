@@ -46,8 +46,23 @@ def test_attrs_are_guild_yaml_files(tmp_path: Path) -> None:
     attrs.write(tmp_path, "fail", True)
     d = tmp_path / ".guild" / "attrs"
     assert (d / "exit_status").read_text() == "0\n"
-    assert (d / "flags").read_text() == "a: x\nb: 2\n"
+    # Flow-style YAML that is also JSON: Guild's YAML reader and ours agree.
+    assert (d / "flags").read_text() == '{"a": "x", "b": 2}\n'
     assert (d / "fail").read_text() == "true\n"
+    import yaml
+
+    assert yaml.safe_load((d / "flags").read_text()) == {"a": "x", "b": 2}
+    attrs.write(tmp_path, "lr", 1e-06)
+    assert yaml.safe_load((d / "lr").read_text()) == 1e-06 == attrs.read(tmp_path, "lr")
+
+
+def test_attrs_written_by_guild_are_read(tmp_path: Path) -> None:
+    d = tmp_path / ".guild" / "attrs"
+    d.mkdir(parents=True)
+    (d / "flags").write_text("lr: 1.0e-06\nname: plain words\nok: yes\n")
+    (d / "label").write_text("noise=0.1 x=1\n")
+    assert attrs.read(tmp_path, "flags") == {"lr": 1e-06, "name": "plain words", "ok": True}
+    assert attrs.read(tmp_path, "label") == "noise=0.1 x=1"
 
 
 def test_attr_write_leaves_no_temp_files(tmp_path: Path) -> None:

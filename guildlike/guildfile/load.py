@@ -10,6 +10,8 @@ the first).
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,13 +103,19 @@ def _check_keys(path: Path, data: dict[str, Any], allowed: set[str], what: str) 
             raise _err(path, f"unknown key '{key}' in {what}{_did_you_mean(str(key), allowed)}")
 
 
-def load(path: Path) -> Guildfile:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise GuildfileError(f"cannot read {path}: {e.strerror}") from e
-    except UnicodeDecodeError:
-        raise _err(path, "not UTF-8 text") from None
+def _parse(path: Path, text: str, cache_dir: Path | None) -> Any:
+    """The YAML document, from a cache keyed by its digest when possible.
+
+    Parsed documents that survive a JSON round trip unchanged are cached
+    under the home, so an unchanged guild.yml is read without PyYAML.
+    """
+    cache_file = None
+    if cache_dir is not None:
+        cache_file = cache_dir / (hashlib.sha256(text.encode("utf-8")).hexdigest() + ".json")
+        try:
+            return json.loads(cache_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
     try:
         data = yamlutil.load(text) if text.strip() else {}
     except yamlutil.error_type() as e:
@@ -115,6 +123,27 @@ def load(path: Path) -> Guildfile:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise _err(path, f"invalid YAML{where}: {problem}") from None
+    if cache_file is not None:
+        try:
+            dumped = json.dumps(data)
+            if json.loads(dumped) == data:
+                from ..util.files import atomic_write, ensure_dir
+
+                ensure_dir(cache_file.parent)
+                atomic_write(cache_file, dumped)
+        except (TypeError, ValueError, GuildlikeError):
+            pass
+    return data
+
+
+def load(path: Path, cache_dir: Path | None = None) -> Guildfile:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise GuildfileError(f"cannot read {path}: {e.strerror}") from e
+    except UnicodeDecodeError:
+        raise _err(path, "not UTF-8 text") from None
+    data = _parse(path, text, cache_dir)
     gf = Guildfile(path)
     if data is None:
         return gf
@@ -267,7 +296,7 @@ def resolve(opspec: str, project_dir: Path, cache_dir: Path | None = None) -> Op
                 "Try 'guildlike operations' for a list of available operations."
             ],
         )
-    gf = load(gf_path)
+    gf = load(gf_path, cache_dir.parent / "guildfile" if cache_dir is not None else None)
     model_name, _, op_name = opspec.rpartition(":")
     if ":" in opspec:
         model = next((m for m in gf.models if m.name == model_name), None)

@@ -91,8 +91,11 @@ def matching_runs(ctx: Context, opdef: OpDef, flags: dict[str, Any]) -> list[Run
 
 
 def _platform() -> dict[str, Any]:
+    # platform.architecture() runs `file` on the interpreter: too slow per run.
+    import struct
+
     return {
-        "architecture": " ".join(platform.architecture()),
+        "architecture": f"{struct.calcsize('P') * 8}bit {platform.machine()}",
         "cpus": os.cpu_count(),
         "python_version": platform.python_version(),
         "uname": " ".join(platform.uname()),

@@ -6,6 +6,7 @@ atomic (temp file + rename).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -24,17 +25,41 @@ def attrs_dir(run_dir: Path) -> Path:
 
 
 def encode(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true\n" if value else "false\n"
-    if isinstance(value, int):
-        return f"{value}\n"
-    text = yamlutil.dump(value)
-    if text.endswith("\n...\n"):
-        text = text[: -len("...\n")]
-    return text
+    """An attribute as YAML in flow style that is also JSON where it can be.
+
+    Guild (and any YAML reader) reads it; guildlike reads it back with the
+    standard library's JSON parser, so neither writing nor reading our own
+    runs needs to import PyYAML. Floats use YAML's spelling (``1.0e-06``,
+    ``.inf``) so that YAML 1.1 readers see floats.
+    """
+    return _flow(value) + "\n"
+
+
+def _flow(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return yamlutil.format_float(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_flow(x) for x in v) + "]"
+    if isinstance(v, dict):
+        items = sorted(v.items(), key=lambda kv: str(kv[0]))
+        return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {_flow(x)}" for k, x in items) + "}"
+    return json.dumps(str(v), ensure_ascii=False)
 
 
 def decode(text: str, path: Path | None = None) -> Any:
+    """JSON first (what guildlike writes), YAML for everything else (Guild's files)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
     try:
         return yamlutil.load(text)
     except Exception as e:

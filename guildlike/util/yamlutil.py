@@ -46,6 +46,20 @@ def error_type() -> type[Exception]:
     return _yaml().YAMLError
 
 
+_BOOLS = {
+    w: val
+    for words, val in ((("yes", "true", "on"), True), (("no", "false", "off"), False))
+    for base in words
+    for w in (base, base.capitalize(), base.upper())
+}
+_NULLS = {"null", "Null", "NULL", "~"}
+_PLAIN_FLOAT_RE = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)$")
+# Letters, digits and a few safe marks, not starting like a number or YAML syntax.
+_PLAIN_WORD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")
+# Words YAML 1.1 reads as something else (.inf, .nan, sexagesimal, dates...).
+_NEEDS_YAML_RE = re.compile(r"^(\.?(inf|nan|Inf|NaN|INF|NAN))$")
+
+
 def decode_scalar(s: str) -> Any:
     """Decode a command-line value as a YAML scalar (``yes`` -> True, ``1`` -> 1).
 
@@ -55,14 +69,22 @@ def decode_scalar(s: str) -> Any:
         return ""
     if _INT_RE.match(s):
         return int(s)
-    if _EXP_FLOAT_RE.match(s):
+    if _EXP_FLOAT_RE.match(s) or _PLAIN_FLOAT_RE.match(s):
         return float(s)
+    if s in _BOOLS:
+        return _BOOLS[s]
+    if _PLAIN_WORD_RE.match(s) and s not in _NULLS and not _NEEDS_YAML_RE.match(s):
+        return s  # a plain word: no need to load the YAML parser
     try:
         val = load(s)
     except Exception:
         return s
     if isinstance(val, (dict,)) or val is None and s.strip() not in ("null", "~", "Null", "NULL"):
         return s
+    if not isinstance(val, (bool, int, float, str, list, type(None))):
+        return s  # a date or a time stays text: flag values are JSON-able
+    if isinstance(val, int) and ":" in s:
+        return s  # YAML 1.1 reads 12:30 as 750; keep what was written
     return val
 
 
