@@ -79,6 +79,14 @@ def plan_spec(ctx: Context, spec: str, flag_args: list[str], opts: RunOptions) -
 
 def restart(ctx: Context, run: Run, given: dict[str, Any], opts: RunOptions) -> Run | None:
     """Restart ``run`` in place with ``given`` flags; None when --needed skips it."""
+    with status.claim(run.path) as mine:
+        if not mine:
+            raise RunBusy(f"run {run.id} is still running (another process is restarting it)",
+                          ["Stop it first or wait for it to finish."])
+        return _restart(ctx, run, given, opts)
+
+
+def _restart(ctx: Context, run: Run, given: dict[str, Any], opts: RunOptions) -> Run | None:
     run.invalidate()
     st = run.status
     if st == status.RUNNING:

@@ -10,7 +10,9 @@ writing ``exit_status`` is ``error``, never ``running`` forever.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from ..util.files import atomic_write
 
@@ -54,6 +56,34 @@ def remove_lock(run_dir: Path) -> None:
         os.unlink(lock_path(run_dir))
     except FileNotFoundError:
         pass
+
+
+@contextmanager
+def claim(run_dir: Path) -> Iterator[bool]:
+    """Hold the run's claim (an exclusive ``flock`` on its ``.guild`` folder)
+    inside; yields False when another process holds it.
+
+    A restart holds it from before it checks the run's status until the run
+    ends, so two restarts of one run started at the same moment cannot both
+    go on. The kernel drops the lock when its process dies, even by kill -9,
+    and no file is written for it.
+    """
+    import fcntl
+
+    try:
+        fd = os.open(run_dir / ".guild", os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        yield True  # not a run folder: whoever reads it next says so
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
 
 
 def process_create_time(pid: int) -> float | None:

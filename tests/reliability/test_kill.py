@@ -192,3 +192,16 @@ def test_restarting_a_running_pipeline_or_its_step_is_refused(genv: Env) -> None
     assert p.wait(timeout=20) == 130
     st = genv.statuses()
     assert st[pipe_id] == "terminated" and st[step_id] == "terminated"
+
+
+def test_two_restarts_at_once_one_is_refused(genv: Env) -> None:
+    genv.ok("run", "-y", "sleepy", "seconds=2")
+    (rid,) = genv.run_ids()
+    (genv.run_dir(rid) / "slept").unlink()  # the restart sleeps again
+    procs = [genv.start("run", "--restart", rid, "-y") for _ in range(2)]
+    codes = sorted(p.wait(timeout=60) for p in procs)
+    assert codes[0] == 0 and codes[1] != 0, [genv.log(p) for p in procs]
+    refused = next(genv.log(p) for p in procs if p.returncode != 0)
+    assert refused.startswith("guildlike: run ") and "still running" in refused and "Traceback" not in refused
+    assert genv.statuses() == {rid: "completed"}
+    assert len(genv.attr(rid, "attempts")) == 2
