@@ -52,6 +52,18 @@ PROJECT = REPO / "tests" / "reliability" / "project"
 
 # -- the worker ---------------------------------------------------------------
 
+def _stream() -> io.TextIOWrapper:
+    """A text stream with a ``buffer`` (the UI writes process output there)."""
+    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="replace", write_through=True)
+
+
+def _text(f: io.TextIOWrapper) -> str:
+    f.flush()
+    buf = f.buffer
+    assert isinstance(buf, io.BytesIO)
+    return buf.getvalue().decode("utf-8", errors="replace")
+
+
 def worker(runs: int, pipeline_every: int, log_path: str, seed: int) -> None:
     from guildlike.cli.main import main
 
@@ -62,11 +74,12 @@ def worker(runs: int, pipeline_every: int, log_path: str, seed: int) -> None:
             pipeline = pipeline_every > 0 and rnd.randrange(pipeline_every) == 0
             op = "noops" if pipeline else "noop"
             log.write(f"start {rid} {op}\n")
-            out, err = io.StringIO(), io.StringIO()
+            out, err = _stream(), _stream()
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 code = main(["run", "-y", op, "--run-id", rid])
-            if code != 0 or "Traceback" in err.getvalue():
-                log.write(f"failed {rid} {code} {err.getvalue()!r}\n")
+            text = _text(err)
+            if code != 0 or "Traceback" in text:
+                log.write(f"failed {rid} {code} {text!r}\n")
             else:
                 log.write(f"done {rid} {op}\n")
 
@@ -76,12 +89,13 @@ def lister(stop_path: str, log_path: str) -> None:
 
     n = 0
     while not os.path.exists(stop_path):
-        out, err = io.StringIO(), io.StringIO()
+        out, err = _stream(), _stream()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(["runs", "-a"])
-        if code != 0 or "Traceback" in err.getvalue():
+        text = _text(err)
+        if code != 0 or "Traceback" in text:
             with open(log_path, "a") as f:
-                f.write(f"listing failed {code} {err.getvalue()!r}\n")
+                f.write(f"listing failed {code} {text!r}\n")
         n += 1
     with open(log_path, "a") as f:
         f.write(f"listings {n}\n")
@@ -265,12 +279,12 @@ def verify(home: Path, started: dict[str, str], done: dict[str, str]) -> dict[st
     ids_unique = len(ids_attr) == len(set(ids_attr)) and sorted(str(i) for i in ids_attr) == sorted(dirs)
 
     interrupted = [rid for rid in started if rid not in done]
-    shown: dict[str, int] = {}
+    by_status: dict[str, int] = {}
     for rid in interrupted:
         if rid in listed:
             st = listed[rid].status
-            shown[st] = shown.get(st, 0) + 1
-    interrupted_listed = ", ".join(f"{n} {st}" for st, n in sorted(shown.items())) or "none listed"
+            by_status[st] = by_status.get(st, 0) + 1
+    interrupted_listed = ", ".join(f"{n} {st}" for st, n in sorted(by_status.items())) or "none listed"
     repair = doctor.check(ctx, repair=True)
     after = doctor.check(ctx, repair=False)
     return {

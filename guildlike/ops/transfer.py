@@ -141,7 +141,7 @@ def _check_link(arc: str, target: str, ids: set[str]) -> None:
 
 def _entries_from_dir(src: Path) -> list[tuple[str, str, str | None]]:
     """(archive path, kind, link target) for a folder export."""
-    out = []
+    out: list[tuple[str, str, str | None]] = []
     base = src
     for dirpath, dirnames, filenames in os.walk(base):
         for name in dirnames + filenames:
@@ -158,7 +158,7 @@ def _entries_from_dir(src: Path) -> list[tuple[str, str, str | None]]:
 
 
 def _entries_from_zip(zf: zipfile.ZipFile) -> list[tuple[str, str, str | None]]:
-    out = []
+    out: list[tuple[str, str, str | None]] = []
     for info in zf.infolist():
         name = info.filename.rstrip("/")
         mode = info.external_attr >> 16

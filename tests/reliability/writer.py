@@ -29,29 +29,28 @@ from typing import Any
 from guildlike.cli.main import main
 
 
+def _stream() -> io.TextIOWrapper:
+    """A text stream with a ``buffer`` (the UI writes process output there)."""
+    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="replace", write_through=True)
+
+
+def _text(f: io.TextIOWrapper) -> str:
+    f.flush()
+    buf = f.buffer
+    assert isinstance(buf, io.BytesIO)
+    return buf.getvalue().decode("utf-8", errors="replace")
+
+
 def _call(argv: list[str], want: tuple[int, ...] = (0,)) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-
-    class _Buf:  # the UI writes process output to sys.stdout.buffer
-        def __init__(self, f: io.StringIO) -> None:
-            self.f = f
-
-        def write(self, b: bytes) -> int:
-            self.f.write(b.decode(errors="replace"))
-            return len(b)
-
-        def flush(self) -> None:
-            pass
-
-    out.buffer = _Buf(out)  # type: ignore[attr-defined]
-    err.buffer = _Buf(err)  # type: ignore[attr-defined]
+    out, err = _stream(), _stream()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(argv)
+    o, e = _text(out), _text(err)
     if code not in want:
-        raise SystemExit(f"guildlike {' '.join(argv)} exited {code}:\n{out.getvalue()}{err.getvalue()}")
-    if "Traceback" in out.getvalue() + err.getvalue():
-        raise SystemExit(f"traceback from guildlike {' '.join(argv)}:\n{err.getvalue()}")
-    return code, out.getvalue(), err.getvalue()
+        raise SystemExit(f"guildlike {' '.join(argv)} exited {code}:\n{o}{e}")
+    if "Traceback" in o + e:
+        raise SystemExit(f"traceback from guildlike {' '.join(argv)}:\n{e}")
+    return code, o, e
 
 
 def write(runs: int, pipeline_every: int) -> dict[str, Any]:
