@@ -38,8 +38,15 @@ def lock_path(run_dir: Path) -> Path:
 
 
 def _pid_text(pid: int) -> str:
+    """``PID START BOOT_START``: the process's start time (seconds since the
+    epoch) and the same instant in seconds since boot, which a later change
+    of the wall clock does not move."""
+    import psutil
+
     ctime = process_create_time(pid)
-    return f"{pid} {ctime:.3f}\n" if ctime is not None else f"{pid}\n"
+    if ctime is None:
+        return f"{pid}\n"
+    return f"{pid} {ctime:.3f} {ctime - psutil.boot_time():.3f}\n"
 
 
 def write_lock(run_dir: Path, pid: int) -> None:
@@ -107,21 +114,32 @@ def read_lock(run_dir: Path, name: str = "LOCK") -> tuple[int, float | None, flo
     """(pid, process start time or None, lock mtime), or None when unlocked."""
     path = run_dir / ".guild" / name
     try:
-        text = path.read_text()
         mtime = path.stat().st_mtime
+        text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, NotADirectoryError):
         return None
+    except (OSError, UnicodeDecodeError):
+        return (-1, None, 0.0)  # unreadable: names no live process
     parts = text.split()
+    if not parts:
+        return (0, None, mtime)  # Guild's markers hold no pid
     try:
         pid = int(parts[0])
-    except (IndexError, ValueError):
-        return (0, None, mtime)
+    except ValueError:
+        return (-1, None, mtime)
     ctime = None
-    if len(parts) > 1:
-        try:
+    try:
+        if len(parts) > 2:
+            # The start as seconds since boot, in this process's view of the
+            # epoch: a wall clock moved since the LOCK was written (NTP, a
+            # resumed VM) does not make a running process look like another.
+            import psutil
+
+            ctime = float(parts[2]) + psutil.boot_time()
+        elif len(parts) > 1:
             ctime = float(parts[1])
-        except ValueError:
-            ctime = None
+    except ValueError:
+        ctime = None
     return (pid, ctime, mtime)
 
 

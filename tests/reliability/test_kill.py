@@ -205,3 +205,34 @@ def test_two_restarts_at_once_one_is_refused(genv: Env) -> None:
     assert refused.startswith("guildlike: run ") and "still running" in refused and "Traceback" not in refused
     assert genv.statuses() == {rid: "completed"}
     assert len(genv.attr(rid, "attempts")) == 2
+
+
+def test_lock_survives_a_wall_clock_change(genv: Env) -> None:
+    """A LOCK records its process's start also as seconds since boot: a wall
+    clock stepped since (NTP, a resumed VM) does not make the process look
+    like another one, and a reused pid is still told apart."""
+    import psutil
+
+    genv.ok("run", "-y", "quick")
+    (rid,) = genv.run_ids()
+    (genv.run_dir(rid) / ".guild" / "attrs" / "exit_status").unlink()
+    stranger = _sleeper()
+    try:
+        ctime = psutil.Process(stranger.pid).create_time()
+        since_boot = ctime - psutil.boot_time()
+        lock = genv.run_dir(rid) / ".guild" / "LOCK"
+        # written when the wall clock was 30 s behind
+        lock.write_text(f"{stranger.pid} {ctime - 30:.3f} {since_boot:.3f}\n")
+        assert genv.statuses() == {rid: "running"}
+        # another process that got the same pid later
+        lock.write_text(f"{stranger.pid} {ctime - 30:.3f} {since_boot - 30:.3f}\n")
+        assert genv.statuses() == {rid: "error"}
+        # unreadable or garbage markers name no process
+        lock.write_bytes(b"\xff\xfe garbage")
+        assert genv.statuses() == {rid: "error"}
+        lock.unlink()
+        (genv.run_dir(rid) / ".guild" / "PENDING").write_text("not a pid\n")
+        assert genv.statuses() == {rid: "error"}
+    finally:
+        stranger.kill()
+        stranger.wait()
