@@ -195,10 +195,10 @@ def test_restarting_a_running_pipeline_or_its_step_is_refused(genv: Env) -> None
 
 
 def test_two_restarts_at_once_one_is_refused(genv: Env) -> None:
-    genv.ok("run", "-y", "sleepy", "seconds=2")
+    genv.ok("run", "-y", "sleepy", "seconds=0")
     (rid,) = genv.run_ids()
     (genv.run_dir(rid) / "slept").unlink()  # the restart sleeps again
-    procs = [genv.start("run", "--restart", rid, "-y") for _ in range(2)]
+    procs = [genv.start("run", "--restart", rid, "seconds=4", "-y") for _ in range(2)]
     codes = sorted(p.wait(timeout=60) for p in procs)
     assert codes[0] == 0 and codes[1] != 0, [genv.log(p) for p in procs]
     refused = next(genv.log(p) for p in procs if p.returncode != 0)
