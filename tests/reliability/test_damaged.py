@@ -152,3 +152,21 @@ def test_damaged_runs(genv: Env) -> None:
     # A second check finds only what cannot be repaired.
     res = genv.gl("check", "--no-repair")
     assert "out of date" not in res.out and "stale LOCK" not in res.out
+
+
+def test_corrupt_or_missing_index(genv: Env) -> None:
+    """The index is a cache: garbage in it, or no index, and the listing is the same."""
+    genv.ok("run", "-y", "quick")
+    genv.ok("run", "-y", "noops")
+    before = genv.statuses()
+    assert len(before) == 4
+    index = genv.home / "index.sqlite"
+    for f in genv.home.glob("index.sqlite*"):
+        f.unlink()
+    index.write_bytes(b"this is not a database" * 100)
+    assert genv.statuses() == before
+    res = genv.ok("check", "--no-repair")
+    assert res.out.strip() == "No problems found."
+    for f in genv.home.glob("index.sqlite*"):
+        f.unlink()
+    assert genv.statuses() == before
