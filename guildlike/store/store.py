@@ -134,9 +134,34 @@ def _move(src: Path, dest_dir: Path) -> None:
         raise RunStoreError(f"cannot move {src} to {dest_dir}: {e.strerror}") from e
 
 
+def _busy(run: Run) -> bool:
+    """Running, or being prepared or restarted by a live process."""
+    from . import status
+
+    for name in ("LOCK", "PENDING"):
+        lock = status.read_lock(run.path, name)
+        if lock is not None and lock[0] > 0 and status.lock_pid_alive(lock):
+            return True
+    return False
+
+
 def delete_runs(ctx: Context, runs: list[Run]) -> int:
+    """Move ``runs`` to the trash; a run in use (see ``_busy``, or claimed by a
+    restart) is refused, and nothing is moved when one is."""
+    from ..errors import RunBusy
+    from . import status
+
+    def refuse(run: Run) -> RunBusy:
+        return RunBusy(f"cannot delete running run {run.id}", ["Stop it first."])
+
     for run in runs:
-        _move(run.path, ctx.trash_dir)
+        if _busy(run):
+            raise refuse(run)
+    for run in runs:
+        with status.claim(run.path) as mine:
+            if not mine or _busy(run):
+                raise refuse(run)
+            _move(run.path, ctx.trash_dir)
     _changed(ctx)
     return len(runs)
 

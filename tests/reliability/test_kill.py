@@ -236,3 +236,29 @@ def test_lock_survives_a_wall_clock_change(genv: Env) -> None:
     finally:
         stranger.kill()
         stranger.wait()
+
+
+def test_deleting_a_run_in_use_is_refused(genv: Env) -> None:
+    genv.ok("run", "-y", "sleepy", "seconds=0")
+    (rid,) = genv.run_ids()
+    (genv.run_dir(rid) / "slept").unlink()
+    p = genv.start("run", "--restart", rid, "seconds=30", "-y")
+    wait_for(lambda: (genv.run_dir(rid) / "slept").exists(), 30, "the restart to run")
+    res = genv.gl("runs", "delete", rid, "-y")
+    assert_clean_error(res)
+    assert "running" in res.err
+    assert genv.run_ids() == [rid]
+    # A run being restarted but not yet running is protected by the restart's claim.
+    import fcntl
+
+    os.killpg(p.pid, signal.SIGTERM)
+    p.wait(timeout=20)
+    fd = os.open(genv.run_dir(rid) / ".guild", os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as a restart holds it
+        res = genv.gl("runs", "delete", rid, "-y")
+        assert_clean_error(res)
+    finally:
+        os.close(fd)
+    genv.ok("runs", "delete", rid, "-y")
+    assert genv.run_ids() == []
