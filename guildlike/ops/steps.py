@@ -196,11 +196,17 @@ def step_flags(step: Step, flags: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, raw in step.flag_items:
         val = _substitute(raw, flags, step)
-        out[name] = flagsmod.decode_arg(val) if isinstance(val, str) else val
+        if isinstance(val, str):
+            decoded = flagsmod.decode_arg(val)
+            # Scalars stay text until the step's flag types are known.
+            val = decoded if isinstance(decoded, (list, flagsmod.SearchSpace)) else flagsmod.ArgText(val)
+        out[name] = val
     return out
 
 
 def _arg_text(val: Any) -> str:
+    if isinstance(val, flagsmod.ArgText):
+        val = flagsmod.decode_arg(val)
     if isinstance(val, flagsmod.SearchSpace):
         return shlex.quote(str(val))
     return encode_value(val)

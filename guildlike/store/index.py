@@ -16,6 +16,7 @@ and rebuilt from scratch when missing or corrupt. When it cannot be written
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import time
@@ -232,12 +233,14 @@ def _query(conn: sqlite3.Connection, flt: RunFilter, columns: str) -> Iterable[t
         where.append("instr(tags, ?) > 0")
         params.append(json.dumps(tag))
     if flt.started is not None:
+        # Start times compare in whole seconds: for a whole second s,
+        # s >= lo is s >= ceil(lo), and s < hi is s < ceil(hi).
         if flt.started.lo is not None:
             where.append("sort_time >= ?")
-            params.append(int(flt.started.lo) * 1_000_000)
+            params.append(math.ceil(flt.started.lo) * 1_000_000)
         if flt.started.hi is not None:
             where.append("sort_time < ?")
-            params.append(int(flt.started.hi) * 1_000_000)
+            params.append(math.ceil(flt.started.hi) * 1_000_000)
     cond, cparams = _status_sql(flt)
     if cond:
         where.append(cond)
