@@ -122,8 +122,8 @@ def _check_staging(ctx: Context, repair: bool, rep: Report) -> None:
 
             try:
                 remove_tree(path)
-            except OSError as e:
-                rep.lines.append(f"run {run_id}: cannot remove unfinished preparation {path}: {e.strerror or e}")
+            except RunStoreError as e:
+                rep.lines.append(f"run {run_id}: cannot remove unfinished preparation {path}: {e.message}")
                 rep.unrepaired += 1
                 continue
             rep.lines.append(f"repaired: run {run_id}: removed unfinished preparation {path} ({why})")

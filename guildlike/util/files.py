@@ -14,8 +14,10 @@ from ..errors import RunStoreError
 def atomic_write(path: Path | str, data: bytes | str) -> None:
     """Write ``data`` to ``path`` so that a reader sees the old or the new file, never half.
 
-    The data goes to a temporary file in the same directory, is flushed to
-    disk and renamed over ``path``.
+    The data goes to a temporary file in the same directory, is flushed and
+    renamed over ``path``: a process killed at any moment (even by kill -9)
+    leaves the old file or the new one. (There is no fsync: a power cut may
+    still lose the latest writes.)
     """
     path = Path(path)
     if isinstance(data, str):
@@ -29,12 +31,14 @@ def atomic_write(path: Path | str, data: bytes | str) -> None:
             f.write(data)
             f.flush()
         os.replace(tmp, path)
-    except OSError as e:
+    except BaseException as e:  # an OSError, or a signal turned into an exception
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise store_error(e, path) from e
+        if isinstance(e, OSError):
+            raise store_error(e, path) from e
+        raise
 
 
 def store_error(e: OSError, path: Path) -> RunStoreError:
@@ -55,10 +59,16 @@ def ensure_dir(path: Path) -> None:
 
 def remove_tree(path: Path) -> None:
     """Remove a directory tree without following symlinks out of it."""
-    if path.is_symlink() or path.is_file():
-        path.unlink()
-    elif path.exists():
-        shutil.rmtree(path)
+    try:
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        elif path.exists():
+            shutil.rmtree(path)
+    except FileNotFoundError:  # a part removed meanwhile: remove the rest
+        if os.path.lexists(path):
+            remove_tree(path)
+    except OSError as e:
+        raise RunStoreError(f"cannot remove {getattr(e, 'filename', None) or path}: {(e.strerror or str(e)).lower()}") from e
 
 
 def read_text(path: Path) -> str | None:
