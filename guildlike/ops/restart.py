@@ -133,8 +133,11 @@ def _restart(ctx: Context, run: Run, given: dict[str, Any], opts: RunOptions) ->
 
 def start_staged(ctx: Context, spec: str, opts: RunOptions) -> Run:
     run = find_run(ctx, spec)
-    if run.status != status.STAGED:
-        raise GuildlikeError(f"run {run.id} is not staged (status is {run.status})")
-    opdef = recorded_opdef(run)
-    start_run(ctx, run, opdef, opts)
+    with status.claim(run.path) as mine:  # two starts at once: one goes on
+        run.invalidate()
+        st = run.status if mine else status.RUNNING
+        if st != status.STAGED:
+            raise GuildlikeError(f"run {run.id} is not staged (status is {st})")
+        opdef = recorded_opdef(run)
+        start_run(ctx, run, opdef, opts)
     return run

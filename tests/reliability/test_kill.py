@@ -262,3 +262,16 @@ def test_deleting_a_run_in_use_is_refused(genv: Env) -> None:
         os.close(fd)
     genv.ok("runs", "delete", rid, "-y")
     assert genv.run_ids() == []
+
+
+def test_two_starts_of_a_staged_run_at_once(genv: Env) -> None:
+    genv.ok("run", "-y", "--stage", "sleepy", "seconds=3")
+    (rid,) = genv.run_ids()
+    assert genv.statuses() == {rid: "staged"}
+    procs = [genv.start("run", "--start", rid, "-y") for _ in range(2)]
+    codes = sorted(p.wait(timeout=60) for p in procs)
+    assert codes[0] == 0 and codes[1] != 0, [genv.log(p) for p in procs]
+    refused = next(genv.log(p) for p in procs if p.returncode != 0)
+    assert refused.startswith("guildlike: run ") and "not staged" in refused
+    assert genv.statuses() == {rid: "completed"}
+    assert len(genv.attr(rid, "attempts")) == 1
