@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import RunStoreError
 from ..util import yamlutil
 from ..util.files import atomic_write
+from . import journal
 
 
 class CorruptAttr(RunStoreError):
@@ -91,6 +92,7 @@ def write(run_dir: Path, name: str, value: Any) -> None:
     if not valid_name(name):
         raise RunStoreError(f"invalid attribute name {name!r}")
     atomic_write(attrs_dir(run_dir) / name, encode(value))
+    journal.note(run_dir)
     if _FAULT_ENV in os.environ and os.environ[_FAULT_ENV] == name:
         _fault_kill()
 
@@ -110,7 +112,8 @@ def delete(run_dir: Path, name: str) -> None:
     try:
         os.unlink(attrs_dir(run_dir) / name)
     except FileNotFoundError:
-        pass
+        return
+    journal.note(run_dir)
 
 
 def names(run_dir: Path) -> list[str]:

@@ -1,12 +1,18 @@
 """The run index: a SQLite cache of the run list, derived from the run directories.
 
-The directories are the source of truth. On every listing the index is
-refreshed incrementally: the ``runs`` folder is listed (new, deleted,
-restored and imported runs) and each run's ``.guild/attrs`` folder is
-stat'ed; a run whose folder changed since it was indexed is read again.
-Attribute writes are atomic renames, so any writer (guildlike in another
-process, Guild, a script) changes that folder's mtime. An attribute file
-edited in place, without a rename, is picked up by ``guildlike check``.
+The directories are the source of truth; the index is refreshed on every
+listing, incrementally:
+
+- runs whose attributes guildlike changed are named in the home's journal
+  (``store/journal.py``) and read again;
+- when the ``runs`` folder changed (runs made, deleted, restored, imported,
+  by any tool) its entries are compared with the index;
+- a full scan stats every run's ``.guild/attrs`` folder and reads again
+  each run whose folder changed: attribute writes are atomic renames, so
+  this sees writes by any tool (Guild, a script). It runs when the last full
+  scan is older than ``GUILDLIKE_INDEX_SCAN_SECONDS`` (default 30; 0 scans on
+  every listing) and whenever the journal cannot be trusted. ``guildlike
+  check`` also finds attribute files edited in place.
 
 The index is safe under concurrent writers (WAL, immediate transactions)
 and rebuilt from scratch when missing or corrupt. When it cannot be written
@@ -26,13 +32,17 @@ from typing import Any, Iterable, Iterator, Sequence
 from ..context import Context
 from ..errors import RunStoreError
 from . import attrs as attrs_mod
+from . import journal
 from . import opref as opref_mod
 from . import status as status_mod
 from .filters import RunFilter, op_matches
 from .run import Run
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _RECENT_NS = 200_000_000
+_RECHECK = -1  # sig of a row to read again at the next listing
+DEFAULT_SCAN_SECONDS = 30.0
+DEFAULT_SCAN_BELOW = 20_000
 _COLUMNS = (
     "id", "sig", "pkg_type", "pkg_path", "model", "op", "op_name", "started", "initialized",
     "sort_time", "exit_status", "label", "tags", "damaged",
@@ -58,6 +68,9 @@ def _connect(path: Path) -> sqlite3.Connection:
         )
         conn.execute("CREATE INDEX runs_sort ON runs (sort_time DESC, id DESC)")
         conn.execute("CREATE INDEX runs_op ON runs (op_name)")
+        conn.execute("CREATE INDEX runs_sig ON runs (sig)")
+        conn.execute("DROP TABLE IF EXISTS meta")
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value)")
         conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         conn.execute("COMMIT")
     return conn
@@ -154,28 +167,83 @@ def read_row(run_id: str, run_dir: Path, sig: int) -> tuple[Any, ...] | None:
     )
 
 
-def refresh(ctx: Context, conn: sqlite3.Connection, full: bool = False) -> tuple[int, int]:
-    """Bring the index up to date; returns (runs re-read, runs dropped)."""
+def _meta(conn: sqlite3.Connection) -> dict[str, Any]:
+    return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+
+
+def _env_number(ctx: Context, name: str, default: float) -> float:
+    try:
+        return float(ctx.env.get(name, default))
+    except ValueError:
+        return default
+
+
+def _scan_due(ctx: Context, conn: sqlite3.Connection, meta: dict[str, Any], now: float) -> bool:
+    if now - float(meta.get("last_scan") or 0) >= _env_number(ctx, "GUILDLIKE_INDEX_SCAN_SECONDS", DEFAULT_SCAN_SECONDS):
+        return True
+    count = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+    return count < _env_number(ctx, "GUILDLIKE_INDEX_SCAN_BELOW", DEFAULT_SCAN_BELOW)
+
+
+def _mtime_ns(path: Path) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
+def refresh(
+    ctx: Context, conn: sqlite3.Connection, full: bool = False, force_scan: bool = False
+) -> tuple[int, int]:
+    """Bring the index up to date; returns (runs re-read, runs dropped).
+
+    ``force_scan`` checks every run folder; ``full`` also reads every run again.
+    """
     runs_dir = ctx.runs_dir
     base = str(runs_dir) + "/"
-    names = _run_names(runs_dir)
-    known = dict(conn.execute("SELECT id, sig FROM runs").fetchall())
-    changed: list[tuple[str, int]] = []
-    get = known.get
-    for name in names:
-        sig = _sig(base + name)
-        if full or get(name) != sig:
-            changed.append((name, sig))
-    removed = set(known) - set(names)
-    if not changed and not removed:
+    meta = _meta(conn)
+    ids, offset, inode, complete = journal.read_since(
+        ctx.home, int(meta.get("journal_offset") or 0), int(meta.get("journal_inode") or 0)
+    )
+    runs_mtime = _mtime_ns(runs_dir)
+    now = time.time()
+    scan = full or force_scan or not complete or _scan_due(ctx, conn, meta, now)
+    changed: dict[str, int] = {}
+    removed: set[str] = set()
+    if scan:
+        names = _run_names(runs_dir)
+        known = dict(conn.execute("SELECT id, sig FROM runs").fetchall())
+        get = known.get
+        for name in names:
+            sig = _sig(base + name)
+            if full or get(name) != sig:
+                changed[name] = sig
+        removed = set(known) - set(names)
+    else:
+        if runs_mtime != int(meta.get("runs_mtime") or 0):
+            names = set(_run_names(runs_dir))
+            known_ids = {r[0] for r in conn.execute("SELECT id FROM runs")}
+            ids |= names - known_ids
+            removed = known_ids - names
+        ids |= {r[0] for r in conn.execute("SELECT id FROM runs WHERE sig = ?", (_RECHECK,))}
+        for rid in ids:
+            if rid and not rid.startswith(".") and "/" not in rid:
+                changed[rid] = _sig(base + rid)
+    updates: dict[str, Any] = {"journal_offset": offset, "journal_inode": inode, "runs_mtime": runs_mtime}
+    if scan:
+        updates["last_scan"] = now
+    if not changed and not removed and all(meta.get(k) == v for k, v in updates.items() if k != "last_scan") \
+            and not (scan and full):
+        if scan:
+            _write_meta(conn, {"last_scan": now})
         return 0, 0
     rows = []
     gone = list(removed)
     # File times tick coarsely (a few ms): a folder changed just now may
-    # change again with the same mtime, so its row is re-read next time.
+    # change again with the same mtime, so its row is read again next time.
     recent = time.time_ns() - _RECENT_NS
-    for name, sig in changed:
-        row = read_row(name, runs_dir / name, sig if abs(sig) < recent else -1)
+    for name, sig in changed.items():
+        row = read_row(name, runs_dir / name, sig if abs(sig) < recent else _RECHECK)
         if row is None:
             gone.append(name)
         else:
@@ -185,11 +253,26 @@ def refresh(ctx: Context, conn: sqlite3.Connection, full: bool = False) -> tuple
         placeholders = ",".join("?" * len(_COLUMNS))
         conn.executemany(f"INSERT OR REPLACE INTO runs ({','.join(_COLUMNS)}) VALUES ({placeholders})", rows)
         conn.executemany("DELETE FROM runs WHERE id = ?", [(g,) for g in gone])
+        conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(updates.items()))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    if journal.rotate_if_large(ctx.home, offset):
+        _write_meta(conn, {"journal_offset": 0, "journal_inode": 0})
     return len(rows), len(gone)
+
+
+def _write_meta(conn: sqlite3.Connection, values: dict[str, Any]) -> None:
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(values.items()))
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            pass
 
 
 def _status_sql(flt: RunFilter) -> tuple[str, list[Any]]:
@@ -367,7 +450,7 @@ def check(ctx: Context, repair: bool) -> list[str]:
     if conn is None:
         return ["index cannot be opened or written (read-only home?)"]
     try:
-        refresh(ctx, conn)
+        refresh(ctx, conn, force_scan=True)
         rows = {r[0]: r for r in conn.execute(f"SELECT {','.join(_COLUMNS)} FROM runs")}
         for name in sorted(rows):
             fresh = read_row(name, ctx.runs_dir / name, rows[name][1])

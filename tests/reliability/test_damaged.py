@@ -27,7 +27,7 @@ def _snapshot(home: Path) -> dict[str, str]:
         for name in dirnames + filenames:
             p = Path(dirpath) / name
             rel = str(p.relative_to(home))
-            if rel.startswith("index.sqlite"):
+            if rel.startswith(("index.sqlite", "index.journal")):
                 continue
             if p.is_symlink():
                 out[rel] = "link:" + os.readlink(p)
