@@ -17,7 +17,6 @@ from ..guildfile import flags as flagsmod
 from ..guildfile.opdef import OpDef
 from ..store import labels, select, status, store
 from ..store.run import Run
-from . import needed
 from .options import RunOptions
 from .run import decode_flag_args, initial_label, resolve_opdef, snapshot_source, start_run
 
@@ -103,6 +102,8 @@ def _restart(ctx: Context, run: Run, given: dict[str, Any], opts: RunOptions) ->
     # A batch decides for itself: with --needed it reruns what did not complete.
     # A pipeline given new source lets each step decide.
     if opts.needed and opdef.batch is None and not (opdef.is_pipeline and opts.force_sourcecode):
+        from . import needed
+
         decision = needed.decide(
             ctx, run, opdef, flags, opts.force_sourcecode, opts.changed_runs, opts.candidates
         )
