@@ -210,7 +210,8 @@ def import_runs(ctx: Context, src: Path, replace: bool = False) -> tuple[list[st
             skipped = []
         todo = sorted(ids - set(skipped))
         try:
-            staging = Path(tempfile.mkdtemp(prefix=".import-", dir=str(ctx.home)))
+            # The pid in the name lets `check` remove what a killed import left.
+            staging = Path(tempfile.mkdtemp(prefix=f".import-{os.getpid()}-", dir=str(ctx.home)))
         except OSError as e:
             raise store_error(e, ctx.home) from e
         try:

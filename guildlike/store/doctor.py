@@ -93,6 +93,35 @@ def link_problems(ctx: Context, run_dir: Path) -> list[str]:
     return problems
 
 
+def _check_imports(ctx: Context, repair: bool, rep: Report) -> None:
+    """Folders left in the home by an import whose process died (``.import-PID-*``)."""
+    try:
+        names = sorted(n for n in os.listdir(ctx.home) if n.startswith(".import-"))
+    except OSError:
+        return
+    for name in names:
+        path = ctx.home / name
+        try:
+            pid = int(name.split("-")[1])
+        except (IndexError, ValueError):
+            continue  # not ours: leave it
+        if status.process_create_time(pid) is not None:
+            continue  # that import is still going
+        if repair:
+            from ..util.files import remove_tree
+
+            try:
+                remove_tree(path)
+            except RunStoreError as e:
+                rep.lines.append(f"cannot remove unfinished import {path}: {e.message}")
+                rep.unrepaired += 1
+                continue
+            rep.lines.append(f"repaired: removed unfinished import {path} (its process {pid} died)")
+        else:
+            rep.lines.append(f"unfinished import {path} (its process {pid} died)")
+            rep.unrepaired += 1
+
+
 def _check_staging(ctx: Context, repair: bool, rep: Report) -> None:
     """Runs whose preparation was interrupted: hidden folders left by a dead process."""
     try:
@@ -141,8 +170,11 @@ def _exit_status(run_dir: Path) -> object:
 
 def check(ctx: Context, repair: bool) -> Report:
     rep = Report()
+    if ctx.home.is_dir():
+        _check_imports(ctx, repair, rep)
     if not ctx.runs_dir.is_dir():
-        rep.lines.append("No problems found.")
+        if not rep.lines:
+            rep.lines.append("No problems found.")
         return rep
     conn = index.open_index(ctx)
     if conn is None:
