@@ -25,8 +25,8 @@ from ..store.run import Run
 from ..util.files import remove_tree
 from . import trials as trialsmod
 from .options import RunOptions
+from .run import INTERRUPTED_CODES
 
-INTERRUPTED_CODES = (130, 143)
 
 
 def batch_opdef(opdef: OpDef, kind: str, flags: dict[str, Any], opts: RunOptions, seed: int) -> OpDef:
@@ -363,29 +363,20 @@ def _run(
     fresh: bool,
     keep: list[Run] | None = None,
 ) -> None:
-    from .run import finish, mark_started
+    from .run import finish, mark_started, recording_end
 
     base = trial_opdef(bop)
     if not fresh:
         _repair_records(ctx, batch)
-    mark_started(batch)
+    mark_started(batch, opts, ctx)
     status.write_lock(batch.path, os.getpid())
-    try:
+    with recording_end(batch):
         if bop.batch and bop.batch["kind"] not in ("grid", "random"):
             from . import optimize
 
             failed = optimize.run(ctx, batch, bop, base, flags, opts, fresh)
         else:
             failed = _run_listed(ctx, batch, bop, base, trials, opts, fresh, keep or [])
-    except RunFailed as e:
-        finish(batch, -(e.exit_code - 128) if e.exit_code in INTERRUPTED_CODES else e.exit_code)
-        raise
-    except GuildlikeError as e:
-        finish(batch, e.exit_code)
-        raise
-    except BaseException:
-        finish(batch, 1)
-        raise
     code = 1 if failed else 0
     finish(batch, code)
     if code == 0 and not _keep_batch(batch, opts):

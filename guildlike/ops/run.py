@@ -7,11 +7,12 @@ import json
 import os
 import platform
 import socket
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ..context import Context
-from ..errors import RunFailed, RunStoreError
+from ..errors import GuildlikeError, RunFailed, RunStoreError
 from ..guildfile import flags as flagsmod
 from ..guildfile import load as gfload
 from ..guildfile import sourcecode
@@ -217,6 +218,32 @@ def finish(run: Run, exit_status: int, hash_data: bool = False) -> None:
     attempts.end(run, exit_status, digest)
     run.set("exit_status", exit_status)
     status.remove_lock(run.path)
+
+
+INTERRUPTED_CODES = (130, 143)  # exit codes of guildlike stopped by SIGINT / SIGTERM
+
+
+@contextmanager
+def recording_end(run: Run) -> Iterator[None]:
+    """Write the end state of a run whose work (steps, trials) runs inside,
+    whatever stops it: a failing child (its exit status), an error (its exit
+    code), or SIGINT/SIGTERM, also between children (terminated)."""
+    try:
+        with process.interrupt_on_signals():
+            yield
+    except process.Interrupted as e:
+        finish(run, -e.signum)
+        raise RunFailed(128 + e.signum, "") from None
+    except RunFailed as e:
+        code = e.exit_code
+        finish(run, -(code - 128) if code in INTERRUPTED_CODES else code)
+        raise
+    except GuildlikeError as e:
+        finish(run, e.exit_code)
+        raise
+    except BaseException:
+        finish(run, 1)
+        raise
 
 
 def start_run(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:

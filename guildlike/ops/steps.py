@@ -320,8 +320,7 @@ def check_structure(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> N
 
 
 def run_pipeline(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
-    from . import process
-    from .run import finish, mark_started
+    from .run import finish, mark_started, recording_end
 
     steps = parse_steps(opdef)
     check_links(run, steps)
@@ -331,23 +330,8 @@ def run_pipeline(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None
     since = run.get("started") or 0
     flags = run.flags
     changed: dict[str, str] = {}
-    try:
-        with process.interrupt_on_signals():
-            _run_steps(ctx, run, opdef, opts, steps, flags, since, changed)
-    except process.Interrupted as e:
-        # SIGINT/SIGTERM between steps: terminated, as during a step.
-        finish(run, -e.signum)
-        raise RunFailed(128 + e.signum, "") from None
-    except RunFailed as e:
-        code = e.exit_code
-        finish(run, -(code - 128) if code in (130, 143) else code)
-        raise
-    except GuildlikeError as e:
-        finish(run, e.exit_code)
-        raise
-    except BaseException:
-        finish(run, 1)
-        raise
+    with recording_end(run):
+        _run_steps(ctx, run, opdef, opts, steps, flags, since, changed)
     finish(run, 0)
 
 

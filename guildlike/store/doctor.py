@@ -93,6 +93,23 @@ def link_problems(ctx: Context, run_dir: Path) -> list[str]:
     return problems
 
 
+def _remove_leftover(rep: Report, repair: bool, path: Path, prefix: str, what: str, why: str) -> None:
+    """Report a folder a dead process left behind, and remove it when repairing."""
+    if not repair:
+        rep.lines.append(f"{prefix}{what} {path} ({why})")
+        rep.unrepaired += 1
+        return
+    from ..util.files import remove_tree
+
+    try:
+        remove_tree(path)
+    except RunStoreError as e:
+        rep.lines.append(f"{prefix}cannot remove {what} {path}: {e.message}")
+        rep.unrepaired += 1
+        return
+    rep.lines.append(f"repaired: {prefix}removed {what} {path} ({why})")
+
+
 def _check_imports(ctx: Context, repair: bool, rep: Report) -> None:
     """Folders left in the home by an import whose process died (``.import-PID-*``)."""
     try:
@@ -107,19 +124,7 @@ def _check_imports(ctx: Context, repair: bool, rep: Report) -> None:
             continue  # not ours: leave it
         if status.process_create_time(pid) is not None:
             continue  # that import is still going
-        if repair:
-            from ..util.files import remove_tree
-
-            try:
-                remove_tree(path)
-            except RunStoreError as e:
-                rep.lines.append(f"cannot remove unfinished import {path}: {e.message}")
-                rep.unrepaired += 1
-                continue
-            rep.lines.append(f"repaired: removed unfinished import {path} (its process {pid} died)")
-        else:
-            rep.lines.append(f"unfinished import {path} (its process {pid} died)")
-            rep.unrepaired += 1
+        _remove_leftover(rep, repair, path, "", "unfinished import", f"its process {pid} died")
 
 
 def _check_staging(ctx: Context, repair: bool, rep: Report) -> None:
@@ -146,19 +151,7 @@ def _check_staging(ctx: Context, repair: bool, rep: Report) -> None:
             if age < _STAGING_GRACE_S:
                 continue
             why = "no process prepares it"
-        if repair:
-            from ..util.files import remove_tree
-
-            try:
-                remove_tree(path)
-            except RunStoreError as e:
-                rep.lines.append(f"run {run_id}: cannot remove unfinished preparation {path}: {e.message}")
-                rep.unrepaired += 1
-                continue
-            rep.lines.append(f"repaired: run {run_id}: removed unfinished preparation {path} ({why})")
-        else:
-            rep.lines.append(f"run {run_id}: unfinished preparation {path} ({why})")
-            rep.unrepaired += 1
+        _remove_leftover(rep, repair, path, f"run {run_id}: ", "unfinished preparation", why)
 
 
 def _exit_status(run_dir: Path) -> object:
