@@ -97,5 +97,18 @@ def main(argv: list[str] | None = None) -> None:
         runpy.run_module(module, run_name="__main__", alter_sys=True)
 
 
+def _main() -> None:
+    try:
+        main()
+    except KeyboardInterrupt:
+        # Stopped by Ctrl-C: end as killed by SIGINT (guildlike records the
+        # run as terminated), without a traceback through this module.
+        import signal
+
+        sys.stderr.flush()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+
+
 if __name__ == "__main__":
-    main()
+    _main()

@@ -61,7 +61,7 @@ def label(runs_arg: tuple[str, ...], set_: str | None, append: str | None, prepe
 @click.command(cls=Command)
 @click.argument("runs_arg", metavar="[RUN...]", nargs=-1)
 @click.option("-a", "--add", multiple=True, metavar="TAG", help="Add a tag.")
-@click.option("-d", "--delete", multiple=True, metavar="TAG", help="Remove a tag.")
+@click.option("-d", "--delete", "--remove", "delete", multiple=True, metavar="TAG", help="Remove a tag.")
 @click.option("-c", "--clear", is_flag=True, help="Remove all tags.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @filter_options

@@ -51,9 +51,13 @@ def _help_op_lines(opdef: OpDef) -> list[str]:
     return lines
 
 
-def _confirm_run(what: str, flag_args: list[str]) -> None:
-    lines = [f"You are about to run {what}"]
-    lines += [f"  {a.replace('=', ': ', 1)}" for a in flag_args]
+def _confirm_run(head: str, flags: dict[str, Any]) -> None:
+    """Ask before running, showing every flag value the run will get."""
+    from ..util.yamlutil import encode_value
+
+    lines = [head]
+    lines += [f"  {name}: {encode_value(flags[name]) if not isinstance(flags[name], str) else flags[name]}"
+              for name in sorted(flags) if flags[name] is not None]
     confirm(lines, "Continue?", True)
 
 
@@ -115,6 +119,11 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
     opspec, flag_args, files = _split_args(opspec, flags, restarting)
     if kw["restart"] and kw["start"]:
         raise UsageError("--restart and --start cannot be used together")
+    for opt in ("restart", "start"):
+        if kw[opt] is not None and kw[opt].startswith("-"):
+            raise UsageError(f"--{opt} needs a RUN, got '{kw[opt]}'")
+    if kw["stage"] and (kw["restart"] or kw["start"]):
+        raise UsageError("--stage cannot be used with --restart or --start")
     if kw["minimize"] and kw["maximize"]:
         raise UsageError("--minimize and --maximize cannot be used together")
     opts = RunOptions(
@@ -144,14 +153,18 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
         _print_plan(ctx, kw["restart"], flag_args, opts)
         return
     if kw["restart"]:
+        # Find the run (and check the flags' syntax) before asking anything.
+        target = restart_mod.find_run(ctx, kw["restart"])
+        given = run_mod.decode_flag_args(flag_args)
         if not kw["yes"]:
-            _confirm_run(kw["restart"], flag_args)
-        restart_mod.restart_spec(ctx, kw["restart"], flag_args, opts)
+            _confirm_run(f"You are about to restart {target.id} ({target.op_name})", dict(given))
+        restart_mod.restart(ctx, target, given, opts)
         return
     if kw["start"]:
+        target = restart_mod.find_run(ctx, kw["start"])
         if not kw["yes"]:
-            _confirm_run(kw["start"], flag_args)
-        restart_mod.start_staged(ctx, kw["start"], opts)
+            _confirm_run(f"You are about to start {target.id} ({target.op_name})", target.flags)
+        restart_mod.start_staged(ctx, target.id, opts)
         return
     if not opspec:
         raise UsageError("missing operation", ["Try 'guildlike operations' for a list of available operations."])
@@ -159,5 +172,7 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
         out("\n".join(_help_op_lines(run_mod.resolve_opdef(ctx, opspec))))
         return
     if not kw["yes"] and not opts.print_trials:
-        _confirm_run(opspec, flag_args)
+        # Errors in the op or its flags are reported before the question.
+        opdef, flags = run_mod.preview(ctx, opspec, flag_args, opts)
+        _confirm_run(f"You are about to run {opdef.full_name}", flags)
     run_mod.run_op(ctx, opspec, flag_args, opts)

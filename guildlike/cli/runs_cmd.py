@@ -25,7 +25,8 @@ class DefaultGroup(click.Group):
 
 @click.group(cls=DefaultGroup)
 def runs() -> None:
-    """Show or manage runs. Without a subcommand, lists runs."""
+    """Show or manage runs. Without a subcommand, lists runs (the options
+    of `runs list`: see `guildlike runs list --help` for filters)."""
 
 
 @runs.command("list", cls=Command)

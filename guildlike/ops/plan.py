@@ -38,7 +38,31 @@ def _decide(ctx: Context, run: Run, given: dict[str, Any], opts: RunOptions,
     flags = flagsmod.resolve(opdef, given, base=base, force_flags=opts.force_flags)
     if not opts.needed:
         return needed.Decision("rerun", "restarted (without --needed every step reruns)")
+    if opdef.batch is not None:
+        return _batch_decision(ctx, run, flags)
     return needed.decide(ctx, run, opdef, flags, opts.force_sourcecode, changed, targets, planning=True)
+
+
+def _batch_decision(ctx: Context, run: Run, flags: dict[str, Any]) -> needed.Decision:
+    """A batch with --needed reruns the trials that did not complete."""
+    from ..store import status, store
+
+    changes = needed.flag_changes(run.flags, {k: str(v) if isinstance(v, flagsmod.SearchSpace) else v
+                                              for k, v in flags.items()})
+    if changes:
+        return needed.Decision("rerun", "flags changed: " + ", ".join(changes))
+    records = run.get("trials") or []
+    todo = 0
+    for rec in records:
+        rid = rec.get("run") if isinstance(rec, dict) else None
+        trial = store.run_for_id(ctx, rid) if rid else None
+        if trial is None or not trial.path.is_dir() or trial.status != status.COMPLETED:
+            todo += 1
+    if todo:
+        return needed.Decision("rerun", f"{todo} of {len(records)} trial(s) did not complete")
+    if run.status != status.COMPLETED:
+        return needed.Decision("rerun", run.status)
+    return needed.Decision("reuse", f"all {len(records)} trial(s) completed, flags unchanged")
 
 
 def plan(ctx: Context, run: Run, given: dict[str, Any], opts: RunOptions) -> list[PlanRow]:

@@ -109,8 +109,13 @@ def run_process(
     cwd: Path,
     output_path: Path,
     on_start: Callable[[int], None],
+    whole_lines: bool = False,
 ) -> int:
     """Run ``cmd`` to the end; returns its exit status (negative: killed by a signal).
+
+    With ``whole_lines`` (trials running side by side) the UI gets the
+    output a line at a time, so lines of two processes never mix; otherwise
+    it gets it as it comes (progress bars without newlines show at once).
 
     Raises ``Interrupted`` after the process has ended when guildlike itself
     received SIGINT or SIGTERM. When guildlike cannot go on (the output cannot
@@ -150,7 +155,7 @@ def run_process(
             _killpg(proc.pid, received[0])
         try:
             on_start(proc.pid)
-            _tee(ctx, proc, out, output_path)
+            _tee(ctx, proc, out, output_path, whole_lines)
         except BaseException:
             _stop(proc)
             raise
@@ -166,11 +171,12 @@ def run_process(
     return code
 
 
-def _tee(ctx: Context, proc: subprocess.Popen[bytes], out: Any, output_path: Path) -> None:
+def _tee(ctx: Context, proc: subprocess.Popen[bytes], out: Any, output_path: Path, whole_lines: bool = False) -> None:
     sel = selectors.DefaultSelector()
     assert proc.stdout is not None and proc.stderr is not None
     sel.register(proc.stdout, selectors.EVENT_READ, False)
     sel.register(proc.stderr, selectors.EVENT_READ, True)
+    pending = {False: b"", True: b""}  # a partial last line per stream (whole_lines)
     open_count = 2
     while open_count:
         try:
@@ -185,11 +191,22 @@ def _tee(ctx: Context, proc: subprocess.Popen[bytes], out: Any, output_path: Pat
             if not data:
                 sel.unregister(key.fileobj)
                 open_count -= 1
+                if pending[key.data]:
+                    ctx.ui.stream(pending[key.data], key.data)
+                    pending[key.data] = b""
                 continue
             try:
                 out.write(data)
                 out.flush()
             except OSError as e:  # a full disk: stop the run rather than lose its output
                 raise store_error(e, output_path) from e
+            if whole_lines:
+                data = pending[key.data] + data
+                cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+                if cut == 0 and len(data) < 65536:
+                    pending[key.data] = data
+                    continue
+                cut = cut or len(data)
+                data, pending[key.data] = data[:cut], data[cut:]
             ctx.ui.stream(data, key.data)
     sel.close()

@@ -76,6 +76,22 @@ def plan_spec(ctx: Context, spec: str, flag_args: list[str], opts: RunOptions) -
     return run, plan(ctx, run, decode_flag_args(flag_args), opts)
 
 
+def check_readable(run: Run) -> None:
+    """Refuse, before anything is changed, to restart a run whose attributes
+    cannot all be read: a restart rewrites them and would lose what is left."""
+    from ..errors import RunStoreError
+    from ..store import attrs as attrs_mod
+
+    for name in attrs_mod.names(run.path):
+        try:
+            attrs_mod.read(run.path, name)
+        except RunStoreError as e:
+            raise GuildlikeError(
+                f"cannot restart run {run.id}: {e.message}",
+                ["Nothing was changed. 'guildlike check' reports what is damaged."],
+            ) from None
+
+
 def restart(ctx: Context, run: Run, given: dict[str, Any], opts: RunOptions) -> Run | None:
     """Restart ``run`` in place with ``given`` flags; None when --needed skips it."""
     with status.claim(run.path) as mine:
@@ -90,6 +106,7 @@ def _restart(ctx: Context, run: Run, given: dict[str, Any], opts: RunOptions) ->
     st = run.status
     if st == status.RUNNING:
         raise RunBusy(f"run {run.id} is still running", ["Stop it first or wait for it to finish."])
+    check_readable(run)
     opdef = recorded_opdef(run)
     if opts.force_sourcecode:
         opdef = current_opdef(ctx, opdef)

@@ -40,6 +40,17 @@ def decode_flag_args(args: list[str]) -> dict[str, Any]:
     return {name: flagsmod.ArgText(raw) for name, raw in flagsmod.split_assigns(args).items()}
 
 
+def preview(ctx: Context, opspec: str, flag_args: list[str], opts: RunOptions) -> tuple[OpDef, dict[str, Any]]:
+    """The op and the flag values a run would get, checked as ``run_op`` checks them."""
+    opdef = resolve_opdef(ctx, opspec)
+    flags = flagsmod.resolve(opdef, decode_flag_args(flag_args), force_flags=opts.force_flags)
+    if opdef.is_pipeline:
+        from . import steps
+
+        steps.validate(ctx, opdef, flags)
+    return opdef, flags
+
+
 def run_op(ctx: Context, opspec: str, flag_args: list[str], opts: RunOptions) -> Run | None:
     """Run ``opspec`` with ``flag_args`` (``NAME=VALUE``); None when skipped."""
     opdef = resolve_opdef(ctx, opspec)
@@ -275,6 +286,7 @@ def execute(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
             run.path,
             run.guild_dir / "output",
             on_start=lambda pid: status.write_lock(run.path, pid),
+            whole_lines=opts.max_parallel > 1,
         )
     except process.Interrupted as e:
         _capture_scalars(run, opdef)

@@ -382,19 +382,27 @@ def _run_steps(
             run_opdef(ctx, step_opdef, given, child)
 
 
-def validate(ctx: Context, opdef: OpDef, flags: dict[str, Any] | None = None) -> None:
+def validate(
+    ctx: Context, opdef: OpDef, flags: dict[str, Any] | None = None, chain: tuple[str, ...] = ()
+) -> None:
     """Fail early, before any run is made, on a malformed step list, an unknown
-    step op or a ``${flag}`` reference that cannot be resolved."""
+    step op, a ``${flag}`` reference that cannot be resolved, or a pipeline
+    that runs itself through its steps."""
+    from .restart import project_dir_for
     from .run import resolve_opdef
 
-    from .restart import project_dir_for
-
+    chain = chain + (opdef.full_name,)
     project = project_dir_for(ctx, opdef)
     for step in parse_steps(opdef):
-        resolve_opdef(ctx, step_opspec(opdef, step), project)
+        step_op = resolve_opdef(ctx, step_opspec(opdef, step), project)
         if flags is not None:
             try:
                 step_flags(step, flags)
             except GuildfileError as e:
                 head, _, rest = e.message.partition(":")
                 raise GuildfileError(f"{head} of {opdef.full_name}:{rest}") from None
+        if step_op.is_pipeline:
+            if step_op.full_name in chain:
+                cycle = " -> ".join(chain[chain.index(step_op.full_name):] + (step_op.full_name,))
+                raise GuildfileError(f"pipeline {chain[0]} runs itself through its steps: {cycle}")
+            validate(ctx, step_op, None, chain)
