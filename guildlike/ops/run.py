@@ -176,10 +176,10 @@ def _storable_flags(flags: dict[str, Any]) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, flagsmod.SearchSpace) else v) for k, v in flags.items()}
 
 
-def snapshot_source(ctx: Context, run: Run, opdef: OpDef, source_dir: Path | None = None) -> None:
-    """Copy the project's source (or ``source_dir``'s) into the run directory."""
-    project = source_dir or Path(opdef.project_dir or ctx.cwd)
-    spec = opdef.sourcecode if source_dir is None else None
+def snapshot_source(ctx: Context, run: Run, opdef: OpDef) -> None:
+    """Copy the project's source into the run directory, with a digest of it."""
+    project = Path(opdef.project_dir or ctx.cwd)
+    spec = opdef.sourcecode
     files = sourcecode.select_files(project, spec, exclude_dirs=[ctx.home])
     if opdef.script and opdef.script not in files and (project / opdef.script).is_file():
         files.append(opdef.script)
