@@ -344,8 +344,27 @@ def run_parallel(items: list[Any], fn: Callable[[Any], Any], max_parallel: int) 
     """``fn`` over ``items``, ``max_parallel`` at a time, results in order."""
     if max_parallel <= 1 or len(items) <= 1:
         return [fn(item) for item in items]
+    from . import process
+
     with ThreadPoolExecutor(max_workers=max_parallel) as pool:
-        return list(pool.map(fn, items))
+        try:
+            return list(pool.map(fn, items))
+        except process.Interrupted as e:
+            # Signals reach this (main) thread only: pass them on to the
+            # trials still running, or the pool would wait for them to end.
+            _signal_children(e.signum)
+            raise
+
+
+def _signal_children(signum: int) -> None:
+    """Send ``signum`` to the process group of each process this one started."""
+    import psutil
+
+    for child in psutil.Process().children():
+        try:
+            os.killpg(child.pid, signum)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def _keep_batch(batch: Run, opts: RunOptions) -> bool:
