@@ -28,6 +28,11 @@ def export(dest: str, runs_arg: tuple[str, ...], yes: bool, **kw: Any) -> None:
     if not yes:
         confirm(["You are about to export the following runs:"] + run_rows(ctx, selected), "Continue?", True)
     exported = transfer.export_runs(ctx, Path(dest).absolute(), selected)
+    from ..store.doctor import run_problems
+
+    for run in exported:
+        for problem in run_problems(ctx, run.path):
+            err(f"WARNING: run {run.id} is damaged and was exported as it is: {problem}")
     err(f"Exported {len(exported)} run(s) to {dest}")
 
 
