@@ -128,7 +128,6 @@ def run_files(i: int, n: int, seed: int, guildfile: str, proj: str) -> tuple[str
     else:
         model, op = "m", "fit"
         flags = {"C": rnd.choice((0.1, 1.0, 10.0)), "kernel": rnd.choice(("rbf", "linear"))}
-    name = f"{model}:{op}" if model else op
     step = (SPAN_END - SPAN_START) / max(n, 1)
     started_s = SPAN_START + i * step + rnd.random() * step * 0.5
     init_us = int((started_s - 0.05 - rnd.random() * 0.2) * 1_000_000)

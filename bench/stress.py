@@ -30,7 +30,6 @@ Exit status 0 when nothing was lost or misreported.
 from __future__ import annotations
 
 import argparse
-import io
 import contextlib
 import json
 import os
@@ -52,16 +51,9 @@ PROJECT = REPO / "tests" / "reliability" / "project"
 
 # -- the worker ---------------------------------------------------------------
 
-def _stream() -> io.TextIOWrapper:
-    """A text stream with a ``buffer`` (the UI writes process output there)."""
-    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="replace", write_through=True)
-
-
-def _text(f: io.TextIOWrapper) -> str:
-    f.flush()
-    buf = f.buffer
-    assert isinstance(buf, io.BytesIO)
-    return buf.getvalue().decode("utf-8", errors="replace")
+# In-process CLI calls with captured output: the reliability tests' writer has them.
+sys.path.insert(0, str(PROJECT.parent))
+from writer import _stream, _text  # noqa: E402
 
 
 def worker(runs: int, pipeline_every: int, log_path: str, seed: int) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..context import Context
-from ..errors import GuildfileError, GuildlikeError, RunFailed, StepLinkError
+from ..errors import GuildfileError, StepLinkError
 from ..guildfile import flags as flagsmod
 from ..guildfile.opdef import OpDef
 from ..store import status, store

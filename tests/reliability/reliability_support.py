@@ -17,10 +17,9 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import psutil
-import pytest
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE / "project"
