@@ -7,9 +7,13 @@ environment and the user-interface sink travel together in a ``Context``.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from .store.run import Run
 
 
 class UI(Protocol):
@@ -22,6 +26,8 @@ class UI(Protocol):
     def message(self, msg: str) -> None: ...  # a line on stdout
     def stream(self, data: bytes, err: bool) -> None: ...  # process output
     def progress(self, msg: str) -> None: ...  # transient status (terminal only)
+    def runs(self, runs: Sequence[Run]) -> None: ...  # a short row per run, on stdout
+    def table(self, rows: list[list[str]]) -> None: ...  # aligned columns, on stdout
 
 
 class NullUI:
@@ -37,6 +43,12 @@ class NullUI:
         pass
 
     def progress(self, msg: str) -> None:
+        pass
+
+    def runs(self, runs: Sequence[Run]) -> None:
+        pass
+
+    def table(self, rows: list[list[str]]) -> None:
         pass
 
 
@@ -58,7 +70,7 @@ class Context:
     cache: dict[str, object] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, ui: UI | None = None) -> "Context":
+    def from_env(cls, ui: UI | None = None) -> Context:
         env = dict(os.environ)
         return cls(home=default_home(env), cwd=Path(os.getcwd()), ui=ui or NullUI(), env=env)
 

@@ -1,15 +1,41 @@
-"""The one exception hierarchy of guildlike.
+"""The one exception hierarchy of guildlike, and its exit codes.
 
 Every error carries the exit status the CLI should end with, so the library
-never calls ``sys.exit``. The CLI's single handler prints ``message`` (prefixed
-with ``guildlike: `` unless ``prefix`` is false) and then each hint line.
+never calls ``sys.exit``. The CLI's single handler (``guildlike.cli.main``)
+prints ``message`` (prefixed with ``guildlike: `` unless ``prefix`` is false),
+then each hint line, and exits with ``exit_code``.
+
+Exit codes, in one place:
+
+====  =====================================================================
+code  meaning
+====  =====================================================================
+0     success; also a ``--needed`` skip
+1     an error (``GuildlikeError`` and its subclasses unless listed below),
+      a trial or step that failed
+2     bad command-line usage (``UsageError``, as click does)
+4     the user answered no at a prompt (``Aborted``)
+N     a run whose process exited N (``RunFailed``)
+130   stopped by SIGINT (128 + 2); 143 by SIGTERM (128 + 15)
+====  =====================================================================
+
+Errors about a thing are built from its fields (``RunBusy(run_id,
+"delete")``), so each message is written once and tests can check fields.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_ABORTED = 4
+EXIT_SIGNAL_BASE = 128
+
 
 class GuildlikeError(Exception):
-    exit_code: int = 1
+    exit_code: int = EXIT_ERROR
     prefix: bool = True
 
     def __init__(
@@ -31,13 +57,13 @@ class GuildlikeError(Exception):
 class UsageError(GuildlikeError):
     """Bad command-line usage (exit 2, like click)."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class Aborted(GuildlikeError):
     """The user answered no at a prompt (exit 4, no message)."""
 
-    exit_code = 4
+    exit_code = EXIT_ABORTED
 
 
 class GuildfileError(GuildlikeError):
@@ -52,6 +78,10 @@ class FlagError(GuildlikeError):
     """A flag value is invalid or a flag is unknown."""
 
 
+class RangeError(GuildlikeError):
+    """A time range (``--started``) cannot be parsed."""
+
+
 class RunNotFound(GuildlikeError):
     """A run spec matches no run."""
 
@@ -64,12 +94,53 @@ class RunStoreError(GuildlikeError):
     """A run directory or attribute cannot be read or written."""
 
 
+class CorruptAttr(RunStoreError):
+    """An attribute file exists but cannot be parsed."""
+
+
 class RunBusy(GuildlikeError):
-    """An operation that needs a stopped run found it running."""
+    """An action that needs a stopped run found it running (or claimed by another process)."""
+
+    def __init__(self, run_id: str, action: str, other_process: bool = False) -> None:
+        self.run_id = run_id
+        self.action = action
+        self.other_process = other_process
+        if action == "delete":
+            msg, hint = f"cannot delete running run {run_id}", "Stop it first."
+        elif action == "replace":
+            msg, hint = f"cannot replace run {run_id}: it is running", "Stop it first or wait for it to finish."
+        else:
+            msg, hint = f"run {run_id} is still running", "Stop it first or wait for it to finish."
+            if other_process:
+                msg += f" (another process is {_ING.get(action, action + 'ing')} it)"
+        super().__init__(msg, [hint])
+
+
+_ING = {"restart": "restarting", "start": "starting"}
 
 
 class StepLinkError(GuildlikeError):
     """A pipeline's step link is not what restart expects."""
+
+    @classmethod
+    def not_a_link(cls, link: Path) -> StepLinkError:
+        return cls(f"unexpected step run link {link}: expected symlink")
+
+    @classmethod
+    def outside(cls, link: Path, target: Path | str) -> StepLinkError:
+        return cls(f"step run link {link} points outside the home's runs: {target}")
+
+
+class StructureChanged(GuildlikeError):
+    """A pipeline's step list changed since the run recorded it."""
+
+
+class DependencyError(GuildlikeError):
+    """A required upstream run or file cannot be resolved."""
+
+
+class TransferError(GuildlikeError):
+    """An export or import cannot be done."""
 
 
 class RunFailed(GuildlikeError):
@@ -80,4 +151,17 @@ class RunFailed(GuildlikeError):
     """
 
     def __init__(self, exit_code: int, message: str = "") -> None:
-        super().__init__(message, exit_code=exit_code if exit_code > 0 else 1)
+        super().__init__(message, exit_code=exit_code if exit_code > 0 else EXIT_ERROR)
+
+
+class Interrupted(Exception):
+    """guildlike was asked to stop (SIGINT/SIGTERM) while a run was going.
+
+    Not a ``GuildlikeError``: it unwinds the run being recorded, which turns
+    it into ``RunFailed(128 + signum)``.
+    """
+
+    def __init__(self, signum: int, exit_code: int = 0) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.exit_code = exit_code

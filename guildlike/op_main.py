@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.path.insert(0, os.path.dirname(path))
         runpy.run_path(path, run_name="__main__")
     else:
-        import importlib.util
+        import importlib.util  # lazy: op_main starts every op process; only a module path needs it
 
         try:
             found = importlib.util.find_spec(module)
@@ -103,7 +103,7 @@ def _main() -> None:
     except KeyboardInterrupt:
         # Stopped by Ctrl-C: end as killed by SIGINT (guildlike records the
         # run as terminated), without a traceback through this module.
-        import signal
+        import signal  # lazy: op_main starts every op process; only this path needs it
 
         sys.stderr.flush()
         signal.signal(signal.SIGINT, signal.SIG_DFL)

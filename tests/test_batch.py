@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from guildlike.context import Context
-from guildlike.ops import batch as batchmod
+from guildlike.ops import trialrecords as batchmod
 from guildlike.ops.options import RunOptions
-from guildlike.ops.run import run_op
+from guildlike.ops.engine import Engine
 from guildlike.store import status, store
 
 PROJECT = Path(__file__).resolve().parent.parent / "samples" / "projects" / "batches"
@@ -48,7 +48,7 @@ def project_ctx(tmp_path: Path) -> Context:
 
 
 def test_grid_progress_shows_best_so_far(project_ctx: Context) -> None:
-    run_op(project_ctx, "train", ["x=[0,1,3]"], RunOptions())
+    Engine(project_ctx).run_op("train", ["x=[0,1,3]"], RunOptions())
     assert project_ctx.ui.progress_lines == [  # type: ignore[attr-defined]
         "trial 1 of 3",
         "trial 2 of 3, best loss 1 so far",
@@ -58,21 +58,21 @@ def test_grid_progress_shows_best_so_far(project_ctx: Context) -> None:
 
 def test_progress_maximizes_the_objective_of_the_op(project_ctx: Context) -> None:
     # score's guild.yml objective is {maximize: acc}; acc is 1 at x=1
-    run_op(project_ctx, "score", ["x=[1,3]"], RunOptions())
+    Engine(project_ctx).run_op("score", ["x=[1,3]"], RunOptions())
     assert project_ctx.ui.progress_lines == ["trial 1 of 2", "trial 2 of 2, best acc 1 so far"]  # type: ignore[attr-defined]
 
 
 def test_progress_of_a_bayesian_search(project_ctx: Context) -> None:
-    run_op(project_ctx, "train", ["x=[-4.0:4.0]"], RunOptions(optimizer="tpe", max_trials=4, random_seed=1))
+    Engine(project_ctx).run_op("train", ["x=[-4.0:4.0]"], RunOptions(optimizer="tpe", max_trials=4, random_seed=1))
     lines = project_ctx.ui.progress_lines  # type: ignore[attr-defined]
     assert [line.split(",")[0] for line in lines] == [f"trial {i} of 4" for i in range(1, 5)]
     assert lines[0] == "trial 1 of 4" and all(" so far" in line for line in lines[1:])
 
 
 def test_completed_batch_is_removed_unless_kept(project_ctx: Context) -> None:
-    run_op(project_ctx, "train", ["x=[0,1]"], RunOptions())
+    Engine(project_ctx).run_op("train", ["x=[0,1]"], RunOptions())
     assert [r.op_name for r in store.list_runs(project_ctx)] == ["train", "train"]
-    kept = run_op(project_ctx, "train", ["x=[0,1]"], RunOptions(keep_batch=True))
+    kept = Engine(project_ctx).run_op("train", ["x=[0,1]"], RunOptions(keep_batch=True))
     assert kept is not None and kept.path.is_dir() and kept.status == status.COMPLETED
 
 
@@ -133,7 +133,7 @@ def test_trial_records_save_run_ids_at_most_every_second(ctx: Context) -> None:
 
 
 def test_a_run_id_lost_to_a_kill_is_found_by_its_link(project_ctx: Context) -> None:
-    batch = run_op(project_ctx, "check", ["x=[1,2,2]"], RunOptions(keep_batch=True))
+    batch = Engine(project_ctx).run_op("check", ["x=[1,2,2]"], RunOptions(keep_batch=True))
     assert batch is not None
     full = batch.get("trials")
     # as if guildlike had been killed before saving the last two run IDs

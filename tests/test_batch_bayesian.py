@@ -18,6 +18,7 @@ from guildlike.errors import GuildfileError, GuildlikeError
 from guildlike.guildfile.flags import decode_arg
 from guildlike.guildfile.opdef import FlagDef, OpDef
 from guildlike.ops import optimize, trials
+from guildlike.ops.objective import Objective, objective_for
 
 BASE = OpDef(name="train", flags={"x": FlagDef(name="x", type="number"), "lr": FlagDef(name="lr", type="float")})
 FLAGS = {"x": decode_arg("[-4.0:4.0]"), "lr": 0.1}
@@ -36,7 +37,7 @@ def trials_to_tol(losses: list[float]) -> int:
 
 
 def bayesian_losses(seed: int, n: int = N) -> list[float]:
-    search = optimize.Search(BASE, FLAGS, optimize.Objective(), seed, n)
+    search = optimize.Search(BASE, FLAGS, Objective(), seed, n)
     out = []
     for _ in range(n):
         handle, flags = search.ask()
@@ -70,15 +71,15 @@ def test_warm_start_samples_near_the_known_minimum() -> None:
     warm: list[float] = []
     cold: list[float] = []
     for seed in range(1, 11):
-        earlier = optimize.Search(BASE, FLAGS, optimize.Objective(), seed, N)
+        earlier = optimize.Search(BASE, FLAGS, Objective(), seed, N)
         history = []
         for _ in range(N):
             handle, flags = earlier.ask()
             earlier.tell(handle, loss(flags["x"]))
             history.append((flags, loss(flags["x"])))
-        started = optimize.Search(BASE, FLAGS, optimize.Objective(), seed + 100, 5)
+        started = optimize.Search(BASE, FLAGS, Objective(), seed + 100, 5)
         assert all(started.add(f, v) for f, v in history)
-        fresh = optimize.Search(BASE, FLAGS, optimize.Objective(), seed + 100, 5)
+        fresh = optimize.Search(BASE, FLAGS, Objective(), seed + 100, 5)
         for search, out in ((started, warm), (fresh, cold)):
             vals = []
             for _ in range(5):
@@ -90,7 +91,7 @@ def test_warm_start_samples_near_the_known_minimum() -> None:
 
 
 def test_add_refuses_trials_outside_the_search() -> None:
-    search = optimize.Search(BASE, FLAGS, optimize.Objective(), 1, 10)
+    search = optimize.Search(BASE, FLAGS, Objective(), 1, 10)
     assert search.add({"x": 0.5, "lr": 0.1}, 0.25)
     assert not search.add({"x": 9.0, "lr": 0.1}, 64.0)  # out of range
     assert not search.add({"x": 0.5, "lr": 0.2}, 0.25)  # another fixed value
@@ -98,7 +99,7 @@ def test_add_refuses_trials_outside_the_search() -> None:
 
 
 def test_maximize_goes_up() -> None:
-    search = optimize.Search(BASE, FLAGS, optimize.Objective("acc", maximize=True), 3, 25)
+    search = optimize.Search(BASE, FLAGS, Objective("acc", maximize=True), 3, 25)
     accs = []
     for _ in range(25):
         handle, flags = search.ask()
@@ -138,16 +139,16 @@ def test_distributions() -> None:
 
 def test_objective_order() -> None:
     op = OpDef(name="t")
-    assert optimize.objective_for(op, {}) == optimize.Objective("loss", False)
+    assert objective_for(op, {}) == Objective("loss", False)
     op.objective = "val_loss"
-    assert optimize.objective_for(op, {}) == optimize.Objective("val_loss", False)
+    assert objective_for(op, {}) == Objective("val_loss", False)
     op.objective = {"maximize": "acc"}
-    assert optimize.objective_for(op, {}) == optimize.Objective("acc", True)
-    assert optimize.objective_for(op, {"minimize": "loss"}) == optimize.Objective("loss", False)
-    assert optimize.objective_for(op, {"maximize": "f1"}) == optimize.Objective("f1", True)
+    assert objective_for(op, {}) == Objective("acc", True)
+    assert objective_for(op, {"minimize": "loss"}) == Objective("loss", False)
+    assert objective_for(op, {"maximize": "f1"}) == Objective("f1", True)
     op.objective = {"lowest": "loss"}
     with pytest.raises(GuildfileError, match="invalid objective for t"):
-        optimize.objective_for(op, {})
+        objective_for(op, {})
 
 
 def test_startup_trials() -> None:

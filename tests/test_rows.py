@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from guildlike.store.rows import project_suffix, shorten_path, table
+from guildlike.cli.rows import project_suffix, shorten_path, table
 
 
 def test_table_pads_all_but_the_last_column() -> None:
@@ -30,13 +30,13 @@ def test_project_suffix() -> None:
 
 
 def test_long_projects_are_shortened_by_whole_folders() -> None:
-    assert shorten_path("/work/main/samples/projects/basics") == "/work/\u2026/projects/basics"
+    assert shorten_path("/home/ada/src/samples/projects/basics") == "/home/\u2026/projects/basics"
     assert shorten_path("~/code/experiments/alpha/projects/deep/proj") == "~/code/\u2026/projects/deep/proj"
     assert shorten_path("short/path") == "short/path"
     long_name = "/x/" + "n" * 40
     assert shorten_path(long_name) == "\u2026" + "n" * 27
-    for p in ["/work/main/samples/projects/basics", long_name, "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o"]:
+    for p in ["/home/ada/src/samples/projects/basics", long_name, "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o"]:
         assert len(shorten_path(p)) <= 28
     here = Path("/")
-    suffix = project_suffix("/work/main/samples/projects/basics", here)
-    assert suffix == " (/work/\u2026/projects/basics)"
+    suffix = project_suffix("/home/ada/src/samples/projects/basics", here)
+    assert suffix == " (/home/\u2026/projects/basics)"

@@ -10,7 +10,9 @@ import pytest
 from guildlike.errors import GuildfileError, StepLinkError
 from guildlike.guildfile.flags import SearchSpace
 from guildlike.guildfile.opdef import OpDef
-from guildlike.ops import steps
+from guildlike.ops import pipeline as pipelinemod
+from guildlike.ops import stepdefs as steps
+from guildlike.store import links
 from guildlike.store.run import Run
 
 
@@ -95,11 +97,11 @@ def test_link_states(tmp_path: Path) -> None:
     os.symlink("../step1", pdir / "ok")
     os.symlink("../gone", pdir / "orphan")
     (pdir / "file").write_text("not a link")
-    assert steps._link_state(pdir / "ok") == "run"
-    assert steps._link_state(pdir / "orphan") == "dangling"
-    assert steps._link_state(pdir / "missing") == "missing"
-    assert steps._link_state(pdir / "file") == "other"
-    assert steps._link_targets(Run("pipe", pdir)) == ["step1"]
+    assert links.state(pdir / "ok") == "run"
+    assert links.state(pdir / "orphan") == "dangling"
+    assert links.state(pdir / "missing") == "missing"
+    assert links.state(pdir / "file") == "other"
+    assert links.linked_ids(pdir) == ["step1"]
 
 
 def test_check_links_refuses_non_links(tmp_path: Path) -> None:
@@ -108,13 +110,41 @@ def test_check_links_refuses_non_links(tmp_path: Path) -> None:
     (pdir / "fail").write_text("x")
     parsed = steps.parse_steps(pipeline(["fail", "fail"]))
     with pytest.raises(StepLinkError, match=r"unexpected step run link .*/fail: expected symlink"):
-        steps.check_links(Run("pipe", pdir), parsed)
+        pipelinemod.check_links(Run("pipe", pdir), parsed)
 
 
 def test_point_link_replaces_dangling_link_atomically(tmp_path: Path) -> None:
     pdir = tmp_path / "pipe"
     pdir.mkdir()
     os.symlink("../old", pdir / "fail")
-    steps._point_link(pdir / "fail", "new")
+    links.point(pdir / "fail", "new")
     assert os.readlink(pdir / "fail") == "../new"
     assert sorted(os.listdir(pdir)) == ["fail"]
+
+
+def test_step_link_names_that_clash_are_refused() -> None:
+    """Two steps ``leaf`` and a third named ``leaf_2`` would share a link and lose a result."""
+    with pytest.raises(GuildfileError, match=r"invalid step 3 of p: its link name 'leaf_2' is also the link of step 2"):
+        steps.parse_steps(pipeline(["leaf x=1", "leaf x=2", {"run": "leaf x=3", "name": "leaf_2"}]))
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("a\x00b", "control character"),
+        ("new\nline", "control character"),
+        (".guild", "cannot start with '.'"),
+        ("x" * 300, "longer than 200 bytes"),
+        (7, "name must be a string"),
+    ],
+)
+def test_step_names_a_run_folder_cannot_hold_are_refused(name: object, message: str) -> None:
+    with pytest.raises(GuildfileError, match=message):
+        steps.parse_steps(pipeline([{"run": "leaf", "name": name}]))
+
+
+def test_unbalanced_quote_and_bad_tags_in_a_mapping_step_are_one_line_errors() -> None:
+    with pytest.raises(GuildfileError, match="No closing quotation"):
+        steps.parse_steps(pipeline([{"run": "leaf x='1"}]))
+    with pytest.raises(GuildfileError, match="tags must be a string or a list of strings"):
+        steps.parse_steps(pipeline([{"run": "leaf", "tags": [1]}]))

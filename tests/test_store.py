@@ -10,7 +10,7 @@ import pytest
 
 from guildlike.context import Context
 from guildlike.errors import RunStoreError
-from guildlike.store import attrs, opref, store
+from guildlike.store import attrs, opref, scan, store
 from guildlike.store.filters import RunFilter
 from guildlike.util.files import atomic_write
 
@@ -144,7 +144,7 @@ def test_listing_is_newest_first(ctx: Context, make_run: MakeRun) -> None:
     make_run("ccc", started=2_000_000)
     make_run("ddd", started=None, exit_status=None)  # staged or pending: by initialized
     assert ids(store.list_runs(ctx)) == ["aaa", "ccc", "bbb", "ddd"]
-    assert ids(store.scan_runs(ctx, RunFilter())) == ["aaa", "ccc", "bbb", "ddd"]
+    assert ids(scan.scan_runs(ctx, RunFilter())) == ["aaa", "ccc", "bbb", "ddd"]
 
 
 def test_listing_filters(ctx: Context, make_run: MakeRun) -> None:

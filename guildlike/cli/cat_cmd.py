@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ..errors import UsageError
+from ..store import files
 from .common import Command, build_filter, filter_options, make_context, select_one
 
 
@@ -18,8 +19,6 @@ from .common import Command, build_filter, filter_options, make_context, select_
 @filter_options
 def cat(run: str | None, path: str | None, output: bool, **kw: Any) -> None:
     """Show a file of a run or its output (the latest run by default)."""
-    from ..store import files
-
     ctx = make_context()
     r = select_one(ctx, run, build_filter(kw), "cat")
     if output:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ..errors import GuildlikeError
+from ..store import doctor
 from .common import make_context
 from .ui import out
 
@@ -12,9 +14,6 @@ from .ui import out
 @click.option("--repair/--no-repair", default=True, help="Fix what can be fixed (default).")
 def check(repair: bool) -> None:
     """Check that the index agrees with the run directories and report damaged runs."""
-    from ..errors import GuildlikeError
-    from ..store import doctor
-
     ctx = make_context()
     report = doctor.check(ctx, repair)
     for line in report.lines:

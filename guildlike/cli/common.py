@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from ..context import Context
 from ..errors import Aborted, RunNotFound
-from ..store import rows, select, store, timerange
+from ..store import select, store, timerange
 from ..store.filters import RunFilter
 from ..store.run import Run
+from . import rows
 from .ui import TerminalUI
 
 STATUS_OPTS = {
@@ -28,7 +30,7 @@ _COMBINED = re.compile(r"^-S([rcetps]{2,})$")
 
 def expand_status_args(args: list[str]) -> list[str]:
     """``-Sce`` -> ``-Sc -Se``."""
-    out = []
+    out: list[str] = []
     for a in args:
         m = _COMBINED.match(a)
         if m:
@@ -92,7 +94,7 @@ def select_runs(
     runs = store.list_runs(ctx, flt, deleted=deleted)
     if specs:
         return select.select_many(runs, list(specs), help_cmd)
-    return runs if all_if_empty else runs[:1]
+    return list(runs) if all_if_empty else list(runs[:1])
 
 
 def select_one(ctx: Context, spec: str | None, flt: RunFilter, help_cmd: str) -> Run:

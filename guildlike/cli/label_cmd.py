@@ -6,8 +6,16 @@ from typing import Any
 
 import click
 
-from ..errors import UsageError
-from .common import Command, build_filter, confirm, filter_options, make_context, run_rows, select_runs
+from ..store.edits import LabelEdit, TagEdit, label_runs, tag_runs
+from .common import (
+    Command,
+    build_filter,
+    confirm,
+    filter_options,
+    make_context,
+    run_rows,
+    select_runs,
+)
 from .ui import err, out
 
 
@@ -23,9 +31,8 @@ from .ui import err, out
 def label(runs_arg: tuple[str, ...], set_: str | None, append: str | None, prepend: str | None,
           remove: tuple[str, ...], clear: bool, yes: bool, **kw: Any) -> None:
     """Set or change the label of runs."""
-    chosen = [x for x in (set_ is not None, append is not None, prepend is not None, bool(remove), clear) if x]
-    if len(chosen) != 1:
-        raise UsageError("specify one of --set, --append, --prepend, --remove or --clear")
+    edit = LabelEdit(set_, append, prepend, remove, clear)
+    edit.check()
     ctx = make_context()
     selected = select_runs(ctx, runs_arg, build_filter(kw), "label")
     if not selected:
@@ -39,23 +46,8 @@ def label(runs_arg: tuple[str, ...], set_: str | None, append: str | None, prepe
         else:
             head = "You are about to modify the labels of the following runs:"
         confirm([head] + run_rows(ctx, selected), "Continue?", True)
-    for r in selected:
-        cur = r.label
-        if set_ is not None:
-            new = set_
-        elif append is not None:
-            new = f"{cur} {append}".strip()
-        elif prepend is not None:
-            new = f"{prepend} {cur}".strip()
-        elif remove:
-            new = cur
-            for text in remove:
-                new = " ".join(new.replace(text, " ").split())
-        else:
-            new = ""
-        r.set("label", new)
-        r.set("label_template", new)
-    err(f"Labeled {len(selected)} run(s)" if not clear else f"Cleared label for {len(selected)} run(s)")
+    n = label_runs(selected, edit)
+    err(f"Labeled {n} run(s)" if not clear else f"Cleared label for {n} run(s)")
 
 
 @click.command(cls=Command)
@@ -65,10 +57,12 @@ def label(runs_arg: tuple[str, ...], set_: str | None, append: str | None, prepe
 @click.option("-c", "--clear", is_flag=True, help="Remove all tags.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @filter_options
-def tag(runs_arg: tuple[str, ...], add: tuple[str, ...], delete: tuple[str, ...], clear: bool, yes: bool, **kw: Any) -> None:
+def tag(
+    runs_arg: tuple[str, ...], add: tuple[str, ...], delete: tuple[str, ...], clear: bool, yes: bool, **kw: Any
+) -> None:
     """Add or remove tags of runs. Labels are not changed."""
-    if not (add or delete or clear):
-        raise UsageError("specify --add, --delete or --clear")
+    edit = TagEdit(add, delete, clear)
+    edit.check()
     ctx = make_context()
     selected = select_runs(ctx, runs_arg, build_filter(kw), "tag")
     if not selected:
@@ -76,11 +70,4 @@ def tag(runs_arg: tuple[str, ...], add: tuple[str, ...], delete: tuple[str, ...]
         return
     if not yes:
         confirm(["You are about to modify tags for the following runs:"] + run_rows(ctx, selected), "Continue?", True)
-    for r in selected:
-        tags = [] if clear else r.tags
-        tags = [t for t in tags if t not in delete]
-        for t in add:
-            if t not in tags:
-                tags.append(t)
-        r.set("tags", tags)
-    err(f"Modified tags for {len(selected)} run(s)")
+    err(f"Modified tags for {tag_runs(selected, edit)} run(s)")

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ..ops import runlog
 from .common import Command, build_filter, filter_options, make_context, select_one
 from .ui import out
 
@@ -17,8 +18,6 @@ from .ui import out
 @filter_options
 def log(run: str | None, as_json: bool, **kw: Any) -> None:
     """Show the run log: steps, attempts, code identity, data hashes, flags, scalars."""
-    from ..ops import runlog
-
     ctx = make_context()
     r = select_one(ctx, run, build_filter(kw), "runs log")
     doc = runlog.document(r, ctx.runs_dir)

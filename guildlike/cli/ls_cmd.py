@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ..store import files
 from .common import Command, build_filter, filter_options, make_context, select_one
 from .ui import out
 
@@ -19,10 +20,10 @@ from .ui import out
 @click.option("-a", "--all", "show_all", is_flag=True, help="Include hidden files and .guild.")
 @click.option("-L", "--follow-links", is_flag=True, help="Follow links to directories.")
 @filter_options
-def ls(run: str | None, path: str | None, full_path: bool, no_format: bool, show_all: bool, follow_links: bool, **kw: Any) -> None:
+def ls(
+    run: str | None, path: str | None, full_path: bool, no_format: bool, show_all: bool, follow_links: bool, **kw: Any
+) -> None:
     """List the files of a run (the latest by default)."""
-    from ..store import files
-
     ctx = make_context()
     r = select_one(ctx, run, build_filter(kw), "ls")
     entries = files.list_files(r.path, path, show_all, follow_links)

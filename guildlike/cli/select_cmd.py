@@ -7,19 +7,18 @@ from typing import Any
 import click
 
 from ..errors import GuildlikeError
+from ..store import attrs
+from ..util import yamlutil
+from ..util.timeutil import format_us
 from .common import Command, build_filter, filter_options, make_context, select_one
 from .ui import out
 
 
 def format_attr(run: Any, name: str) -> str:
-    from ..store import attrs
-    from ..util import yamlutil
-    from ..util.timeutil import format_us
-
     if name == "status":
-        return run.status
+        return str(run.status)
     if name in ("label",):
-        return run.label
+        return str(run.label)
     # Read from the run directory: a listing may hold a cached copy that
     # is not the attribute file as written (an absent ``tags`` as ``[]``).
     val = attrs.read(run.path, name)

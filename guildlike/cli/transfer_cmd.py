@@ -7,7 +7,17 @@ from typing import Any
 
 import click
 
-from .common import Command, build_filter, confirm, filter_options, make_context, run_rows, select_runs
+from ..ops import transfer
+from ..store.doctor import run_problems
+from .common import (
+    Command,
+    build_filter,
+    confirm,
+    filter_options,
+    make_context,
+    run_rows,
+    select_runs,
+)
 from .ui import err, out
 
 
@@ -18,8 +28,6 @@ from .ui import err, out
 @filter_options
 def export(dest: str, runs_arg: tuple[str, ...], yes: bool, **kw: Any) -> None:
     """Export runs (pipelines with their step runs) to a folder or a .zip file."""
-    from ..ops import transfer
-
     ctx = make_context()
     selected = select_runs(ctx, runs_arg, build_filter(kw), "export")
     if not selected:
@@ -28,8 +36,6 @@ def export(dest: str, runs_arg: tuple[str, ...], yes: bool, **kw: Any) -> None:
     if not yes:
         confirm(["You are about to export the following runs:"] + run_rows(ctx, selected), "Continue?", True)
     exported = transfer.export_runs(ctx, Path(dest).absolute(), selected)
-    from ..store.doctor import run_problems
-
     for run in exported:
         for problem in run_problems(ctx, run.path):
             err(f"WARNING: run {run.id} is damaged and was exported as it is: {problem}")
@@ -41,8 +47,6 @@ def export(dest: str, runs_arg: tuple[str, ...], yes: bool, **kw: Any) -> None:
 @click.option("--replace", is_flag=True, help="Overwrite runs that already exist in this home.")
 def import_(src: str, replace: bool) -> None:
     """Import runs exported from another home (a folder or a .zip file)."""
-    from ..ops import transfer
-
     ctx = make_context()
     done, skipped = transfer.import_runs(ctx, Path(src).absolute(), replace)
     for rid in skipped:

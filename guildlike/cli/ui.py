@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..store.run import Run
+from . import rows
 
 
 class TerminalUI:
     """Writes are serialised: trials running in parallel threads never mix
     within one write."""
 
-    def __init__(self) -> None:
+    def __init__(self, cwd: Path | None = None) -> None:
+        self._cwd = cwd or Path(os.getcwd())
         self._progress_shown = False
         self._lock = threading.RLock()
 
@@ -46,6 +53,15 @@ class TerminalUI:
                 sys.stderr.write(f"\r\033[K{msg}")
                 sys.stderr.flush()
                 self._progress_shown = True
+
+
+    def runs(self, runs: Sequence[Run]) -> None:
+        for line in rows.short_rows(runs, self._cwd):
+            self.message(f"  {line}")
+
+    def table(self, data: list[list[str]]) -> None:
+        for line in rows.table(data):
+            self.message(line)
 
 
 def err(msg: str) -> None:

@@ -8,8 +8,9 @@ A value on the command line is read like a YAML scalar (``yes`` -> True,
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from ..errors import FlagError
 from ..util.yamlutil import decode_scalar, encode_value
@@ -174,7 +175,8 @@ def _check_choices(fd: FlagDef, name: str, val: Any) -> None:
     if val in choices or _raw(val) in [_raw(c) for c in choices]:
         return
     width = max(len(_raw(c)) for c in choices)
-    lines = [""] + [f"  {_raw(c).ljust(width)}" for c in choices] + ["", "Run the command again using one of these options."]
+    lines = [""] + [f"  {_raw(c).ljust(width)}" for c in choices]
+    lines += ["", "Run the command again using one of these options."]
     raise FlagError(f"Unsupported value for '{name}' - supported values are:", lines, prefix=False)
 
 

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..util.files import atomic_write, ensure_dir
 from .opdef import FlagDef
 
 _TYPES = {"int": "int", "float": "float", "str": "string", "bool": "boolean"}
@@ -128,8 +129,6 @@ def inspect_script(path: Path, cache_dir: Path | None = None) -> tuple[str, dict
             pass
     dest, flags = inspect_source(data.decode("utf-8", errors="replace"))
     if cache_file is not None:
-        from ..util.files import atomic_write, ensure_dir
-
         try:
             ensure_dir(cache_file.parent)
             atomic_write(cache_file, json.dumps({"dest": dest, "flags": [f.to_data() for f in flags.values()]}))

@@ -19,7 +19,9 @@ from typing import Any
 
 from ..errors import GuildfileError, GuildlikeError, OpDefError
 from ..util import yamlutil
+from ..util.files import atomic_write, ensure_dir
 from . import flags_import
+from .flags import coerce
 from .opdef import FLAG_TYPES, FlagDef, OpDef
 
 OP_KEYS = {
@@ -127,8 +129,6 @@ def _parse(path: Path, text: str, cache_dir: Path | None) -> Any:
         try:
             dumped = json.dumps(data)
             if json.loads(dumped) == data:
-                from ..util.files import atomic_write, ensure_dir
-
                 ensure_dir(cache_file.parent)
                 atomic_write(cache_file, dumped)
         except (TypeError, ValueError, GuildlikeError):
@@ -252,8 +252,6 @@ def _check_types(path: Path, data: dict[str, Any], types: dict[str, tuple[type, 
 
 def _check_flag_values(path: Path, fname: str, fdef: dict[str, Any], where: str) -> None:
     """min and max are numbers with min <= max, and a default has the flag's type."""
-    from .flags import coerce
-
     lo, hi = fdef.get("min"), fdef.get("max")
     for key, val in (("min", lo), ("max", hi)):
         if val is not None and (isinstance(val, bool) or not isinstance(val, (int, float))):

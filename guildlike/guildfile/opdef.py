@@ -41,7 +41,7 @@ class FlagDef:
         return data
 
     @classmethod
-    def from_data(cls, data: dict[str, Any]) -> "FlagDef":
+    def from_data(cls, data: dict[str, Any]) -> FlagDef:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         return cls(**known)
 
@@ -102,7 +102,7 @@ class OpDef:
         return {k: v for k, v in data.items() if not _empty(v) or k == "steps" and v is not None}
 
     @classmethod
-    def from_data(cls, data: dict[str, Any]) -> "OpDef":
+    def from_data(cls, data: dict[str, Any]) -> OpDef:
         flags = {}
         for fd in data.get("flags") or []:
             f = FlagDef.from_data(fd)

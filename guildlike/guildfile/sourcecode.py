@@ -19,8 +19,9 @@ import fnmatch
 import hashlib
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import GuildfileError
 

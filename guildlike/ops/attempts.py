@@ -72,7 +72,8 @@ def end(run: Run, exit_status: int, data_digest: str | None) -> None:
 
 def source_hashes(run_dir: Path) -> dict[str, str]:
     try:
-        return json.loads((run_dir / ".guild" / "source.json").read_text())
+        data: dict[str, str] = json.loads((run_dir / ".guild" / "source.json").read_text())
+        return data
     except (OSError, ValueError):
         return {}
 

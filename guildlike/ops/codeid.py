@@ -66,4 +66,5 @@ def cached_identity(ctx: Context, project_dir: str) -> dict[str, Any]:
     key = f"codeid:{project_dir}"
     if key not in ctx.cache:
         ctx.cache[key] = identify(Path(project_dir)) if project_dir else {"type": "none", "message": "no project"}
-    return dict(ctx.cache[key])  # type: ignore[arg-type]
+    found = ctx.cache[key]
+    return dict(found) if isinstance(found, dict) else {}

@@ -17,9 +17,12 @@ from typing import Any
 from ..context import Context
 from ..guildfile import sourcecode
 from ..guildfile.opdef import OpDef
-from ..store import status
+from ..store import status, store
+from ..store.filters import RunFilter
 from ..store.run import Run
 from ..util.yamlutil import encode_value
+
+SKIP_MESSAGE = "Skipping run because flags have not changed (--needed specified)"
 
 
 @dataclass
@@ -104,3 +107,9 @@ def decide(
     if up:
         return Decision("rerun", up)
     return Decision("reuse", f"{run.status}, flags unchanged")
+
+
+def matching_runs(ctx: Context, opdef: OpDef, flags: dict[str, Any]) -> list[Run]:
+    """Runs of ``opdef`` that completed (or were terminated) with ``flags``: ``run --needed`` skips."""
+    flt = RunFilter(ops=[opdef.full_name], statuses={status.COMPLETED, status.TERMINATED})
+    return [run for run in store.list_runs(ctx, flt) if run.op_name == opdef.full_name and run.flags == flags]

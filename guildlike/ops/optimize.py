@@ -1,11 +1,6 @@
-"""Objectives of batches, and model-based search (``-o bayesian``, alias ``tpe``).
+"""Model-based search (``-o bayesian``, alias ``tpe``).
 
-The objective is the scalar a search minimises or maximises: ``--minimize``
-or ``--maximize SCALAR`` when given, else the operation's ``objective:``
-(a scalar name, ``{minimize: NAME}`` or ``{maximize: NAME}``), else
-minimise ``loss``. Every batch uses it to show the best value so far.
-
-The Bayesian optimizer is Optuna's TPE sampler, an optional extra
+The objective is ``objective.Objective``. The Bayesian optimizer is Optuna's TPE sampler, an optional extra
 (``pip install 'guildlike[optimize]'``), imported only when asked for.
 Each trial's values come from the sampler given the results of the trials
 before it. A restarted search warm-starts from the earlier trials the batch
@@ -14,23 +9,22 @@ links to that ran the same source code (same ``sourcecode_digest``).
 
 from __future__ import annotations
 
-import math
 import threading
 import warnings
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..errors import GuildfileError, GuildlikeError
+from ..errors import GuildlikeError
 from ..guildfile import flags as flagsmod
 from ..guildfile.opdef import OpDef
 from ..store import status
 from ..store.run import Run
-from . import scalars
 from . import trials as trialsmod
+from .batchdef import check_trials
+from .objective import Best, Objective, objective_for
 from .options import RunOptions
-
-if TYPE_CHECKING:
-    from ..context import Context
+from .runner import Runner
+from .trialrecords import TrialRecords, existing_trials, linked_trials
+from .trialrun import new_trial, run_parallel, run_trial
 
 INSTALL_HINT = "pip install 'guildlike[optimize]'"
 MAX_STARTUP_TRIALS = 10
@@ -39,7 +33,7 @@ MAX_STARTUP_TRIALS = 10
 def check_available() -> None:
     """Raise a clear error when Optuna, the optional extra, is missing."""
     try:
-        import optuna  # noqa: F401
+        import optuna  # noqa: F401  # lazy: optional extra (guildlike[optimize])
     except ImportError:
         raise GuildlikeError(
             "the bayesian optimizer needs Optuna, which is not installed",
@@ -47,82 +41,11 @@ def check_available() -> None:
         ) from None
 
 
-# ---------------------------------------------------------------- objective
-
-
-@dataclass(frozen=True)
-class Objective:
-    scalar: str = "loss"
-    maximize: bool = False
-
-    def value(self, run: Run) -> float | None:
-        """The last value of the objective scalar that ``run`` logged, if any."""
-        entry = scalars.read(run.path).get(self.scalar)
-        if not isinstance(entry, dict):
-            return None
-        try:
-            val = float(entry.get("last"))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            return None
-        return None if math.isnan(val) else val
-
-    def better(self, a: float, b: float) -> bool:
-        return a > b if self.maximize else a < b
-
-
-def objective_for(base: OpDef, spec: dict[str, Any]) -> Objective:
-    """The batch's objective (see the module doc for the order)."""
-    if spec.get("maximize"):
-        return Objective(str(spec["maximize"]), True)
-    if spec.get("minimize"):
-        return Objective(str(spec["minimize"]), False)
-    obj = base.objective
-    if obj is None:
-        return Objective()
-    if isinstance(obj, str) and obj.strip():
-        return Objective(obj.strip(), False)
-    if isinstance(obj, dict) and len(obj) == 1:
-        (how, name), = obj.items()
-        if how in ("minimize", "maximize") and isinstance(name, str) and name.strip():
-            return Objective(name.strip(), how == "maximize")
-    raise GuildfileError(
-        f"invalid objective for {base.full_name}: expected a scalar name, "
-        "{minimize: NAME} or {maximize: NAME}"
-    )
-
-
-class Best:
-    """The best objective value among the trials that completed (thread safe)."""
-
-    def __init__(self, objective: Objective) -> None:
-        self.objective = objective
-        self.value: float | None = None
-        self._lock = threading.Lock()
-
-    def add(self, run: Run) -> float | None:
-        val = self.objective.value(run)
-        if val is not None:
-            self.note(val)
-        return val
-
-    def note(self, val: float) -> None:
-        with self._lock:
-            if self.value is None or self.objective.better(val, self.value):
-                self.value = val
-
-    def progress(self, i: int, total: int) -> str:
-        """``trial 3 of 20, best loss 0.0123 so far`` (the best part once known)."""
-        text = f"trial {i} of {total}"
-        if self.value is not None:
-            text += f", best {self.objective.scalar} {self.value:.6g} so far"
-        return text
-
-
 # ---------------------------------------------------------------- search
 
 
 def _distribution(name: str, val: Any, is_int: bool) -> Any:
-    from optuna import distributions as d
+    from optuna import distributions as d  # lazy: optional extra (guildlike[optimize])
 
     if isinstance(val, list):
         return d.CategoricalDistribution(tuple(val))
@@ -164,7 +87,7 @@ class Search:
     """An Optuna study over the searchable flags; other flags stay fixed."""
 
     def __init__(self, base: OpDef, flags: dict[str, Any], objective: Objective, seed: int, max_trials: int) -> None:
-        import optuna
+        import optuna  # lazy: optional extra (guildlike[optimize])
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.fixed = {n: v for n, v in flags.items() if not flagsmod.is_batch_value(v)}
@@ -179,7 +102,7 @@ class Search:
         return trial, {**self.fixed, **trial.params}
 
     def tell(self, handle: Any, value: float | None) -> None:
-        import optuna
+        import optuna  # lazy: optional extra (guildlike[optimize])
 
         if value is None:
             self.study.tell(handle, state=optuna.trial.TrialState.FAIL)
@@ -188,7 +111,7 @@ class Search:
 
     def add(self, flags: dict[str, Any], value: float) -> bool:
         """Tell the study of a trial run earlier; False when its values do not fit the search."""
-        import optuna
+        import optuna  # lazy: optional extra (guildlike[optimize])
 
         if any(flags.get(n) != v for n, v in self.fixed.items()):
             return False
@@ -206,13 +129,11 @@ class Search:
 # ---------------------------------------------------------------- the batch
 
 
-def _warm_start(ctx: "Context", batch: Run, base: OpDef, search: Search, best: Best) -> int:
+def _warm_start(runner: Runner, batch: Run, base: OpDef, search: Search, best: Best) -> int:
     """Tell ``search`` the results of earlier trials that ran the batch's current source."""
-    from .batch import linked_trials
-
     digest = batch.get("sourcecode_digest") or ""
     n = 0
-    for run in linked_trials(ctx, batch):
+    for run in linked_trials(runner.ctx, batch):
         if run.status != status.COMPLETED:
             continue
         op = run.get("op")
@@ -225,8 +146,53 @@ def _warm_start(ctx: "Context", batch: Run, base: OpDef, search: Search, best: B
     return n
 
 
+Job = tuple[int, dict[str, Any], Run | None, Any]  # (trial index, flags, run if made, Optuna handle)
+
+
+class _SearchRound:
+    """One round of a search: its trials run (several side by side), each result told to the study."""
+
+    def __init__(self, runner: Runner, batch: Run, base: OpDef, opts: RunOptions, best: Best,
+                 search: Search, records: TrialRecords, total: int) -> None:
+        self.runner, self.batch, self.base, self.opts = runner, batch, base, opts
+        self.best, self.search, self.records, self.total = best, search, records, total
+        self._lock = threading.Lock()
+        self._missing_noted = False
+
+    def trial(self, job: Job) -> int:
+        i, tflags, trun, handle = job
+        if trun is None:
+            trun = new_trial(self.runner, self.batch, self.base, tflags, self.opts)
+            self.records.set_run(i, trun.id)
+        self.runner.ctx.ui.progress(self.best.progress(i + 1, self.total))
+        code = run_trial(self.runner, self.batch, self.base, trun, tflags, self.opts)
+        val = self.best.add(trun) if code == 0 else None
+        with self._lock:
+            if code == 0 and val is None and not self._missing_noted:
+                self._missing_noted = True
+                self.runner.ctx.ui.info(
+                    f"Trial {trun.id} logged no scalar '{self.best.objective.scalar}': "
+                    "the optimizer cannot learn from it"
+                )
+            if handle is None:
+                if val is not None:
+                    self.search.add(tflags, val)
+            else:
+                self.search.tell(handle, val)
+        return code
+
+    def ask(self, n: int) -> list[Job]:
+        """``n`` new trials from the study, recorded before they run."""
+        wave: list[Job] = []
+        for _ in range(n):
+            handle, tflags = self.search.ask()
+            tflags = check_trials(self.base, [tflags], self.opts)[0]
+            wave.append((self.records.add(tflags), tflags, None, handle))
+        return wave
+
+
 def run(
-    ctx: "Context",
+    runner: Runner,
     batch: Run,
     bop: OpDef,
     base: OpDef,
@@ -240,58 +206,27 @@ def run(
     Otherwise (``--needed``) rerun the recorded trials that did not
     complete, with their values, then ask for the trials still missing.
     """
-    from . import batch as batchmod
-
     check_available()
     spec = bop.batch or {}
     max_trials = int(spec.get("max_trials") or trialsmod.DEFAULT_MAX_TRIALS)
     best = Best(objective_for(base, spec))
-    planned = [] if fresh else batchmod.existing_trials(ctx, batch)
+    planned = [] if fresh else existing_trials(runner.ctx, batch)
     # Going on with a search: a seed of its own, so as not to draw its first values again.
     search = Search(base, flags, best.objective, int(spec["random_seed"]) + len(planned), max_trials)
-    reruns = [i for i, (_, r) in enumerate(planned) if r is None or r.status != status.COMPLETED]
-    warm = _warm_start(ctx, batch, base, search, best)
+    warm = _warm_start(runner, batch, base, search, best)
     if warm:
-        ctx.ui.info(f"Warm-starting the search from {warm} earlier trial(s)")
-    records = batchmod.TrialRecords(batch, planned)
-    total = max(len(planned), max_trials)
-    lock = threading.Lock()
-    missing_noted: list[bool] = []
-
-    def one(job: tuple[int, dict[str, Any], Run | None, Any]) -> int:
-        i, tflags, trun, handle = job
-        if trun is None:
-            trun = batchmod.new_trial(ctx, batch, base, tflags, opts)
-            records.set_run(i, trun.id)
-        ctx.ui.progress(best.progress(i + 1, total))
-        code = batchmod.run_trial(ctx, batch, base, trun, tflags, opts)
-        val = best.add(trun) if code == 0 else None
-        with lock:
-            if code == 0 and val is None and not missing_noted:
-                missing_noted.append(True)
-                ctx.ui.info(
-                    f"Trial {trun.id} logged no scalar '{best.objective.scalar}': "
-                    "the optimizer cannot learn from it"
-                )
-            if handle is None:
-                if val is not None:
-                    search.add(tflags, val)
-            else:
-                search.tell(handle, val)
-        return code
-
-    codes: list[int] = []
+        runner.ctx.ui.info(f"Warm-starting the search from {warm} earlier trial(s)")
+    records = TrialRecords(batch, planned)
+    rnd = _SearchRound(runner, batch, base, opts, best, search, records, max(len(planned), max_trials))
     par = max(1, opts.max_parallel)
-    again = [(i, planned[i][0], planned[i][1], None) for i in reruns]
+    again: list[Job] = [
+        (i, f, r, None) for i, (f, r) in enumerate(planned) if r is None or r.status != status.COMPLETED
+    ]
+    codes: list[int] = []
     try:
-        codes += batchmod.run_parallel(again, one, par)
+        codes += run_parallel(again, rnd.trial, par)
         while len(records) < max_trials:
-            wave = []
-            for _ in range(min(par, max_trials - len(records))):
-                handle, tflags = search.ask()
-                tflags = batchmod.check_trials(base, [tflags], opts)[0]
-                wave.append((records.add(tflags), tflags, None, handle))
-            codes += batchmod.run_parallel(wave, one, par)
+            codes += run_parallel(rnd.ask(min(par, max_trials - len(records))), rnd.trial, par)
     finally:
         records.flush()
     return [c for c in codes if c]

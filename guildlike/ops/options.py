@@ -40,7 +40,7 @@ class RunOptions:
         data.pop("changed_runs", None)
         return {k: v for k, v in data.items() if not (v is None or v is False or v == [] or v == "")}
 
-    def for_child(self, **changes: Any) -> "RunOptions":
+    def for_child(self, **changes: Any) -> RunOptions:
         base = replace(
             self,
             label=None,

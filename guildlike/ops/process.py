@@ -10,31 +10,22 @@ from __future__ import annotations
 
 import os
 import selectors
-import sys
 import signal
 import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ..context import Context
-from ..errors import RunStoreError
+from ..errors import Interrupted, RunStoreError
 from ..util.files import store_error
-
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # How long a process group stopped by guildlike itself (its output cannot be
 # written, ...) gets between SIGTERM and SIGKILL.
 _STOP_GRACE_S = 5.0
-
-
-class Interrupted(Exception):
-    """guildlike was asked to stop (SIGINT/SIGTERM) while a run was going."""
-
-    def __init__(self, signum: int, exit_code: int = 0) -> None:
-        super().__init__(signum)
-        self.signum = signum
-        self.exit_code = exit_code
 
 
 def _install(handler: Callable[[int, Any], None]) -> dict[int, Any]:
@@ -75,7 +66,7 @@ def _die_with_parent() -> None:
     """In the child: ask Linux to SIGTERM us when guildlike dies (even by kill -9),
     so an operation is never left running without anyone to record its end."""
     try:
-        import ctypes
+        import ctypes  # lazy: start-up speed; only to ask the kernel for a parent-death signal
 
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -100,6 +91,23 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         _killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def _start(cmd: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
+    """Start ``cmd`` in a process group of its own, its output piped to us."""
+    try:
+        return subprocess.Popen(
+            cmd,
+            cwd=str(cwd),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            process_group=0,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
+    except OSError as e:
+        raise RunStoreError(f"cannot start {cmd[0]}: {e.strerror}") from e
 
 
 def run_process(
@@ -137,19 +145,7 @@ def run_process(
     # Handlers first: a signal that comes while the process starts is not lost.
     old = _install(forward)
     try:
-        try:
-            proc = subprocess.Popen(
-                cmd,
-                cwd=str(cwd),
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                process_group=0,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-            )
-        except OSError as e:
-            raise RunStoreError(f"cannot start {cmd[0]}: {e.strerror}") from e
+        proc = _start(cmd, env, cwd)
         started.append(proc)
         if received:
             _killpg(proc.pid, received[0])

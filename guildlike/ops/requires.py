@@ -14,16 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from ..context import Context
-from ..errors import GuildfileError, GuildlikeError
+from ..errors import DependencyError, GuildfileError
 from ..guildfile.opdef import OpDef
 from ..store import status, store
 from ..store.filters import RunFilter, op_matches
 from ..store.run import Run
 from .options import RunOptions
-
-
-class DependencyError(GuildlikeError):
-    pass
 
 
 def _normalize(req: Any) -> dict[str, Any]:

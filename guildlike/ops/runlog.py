@@ -12,8 +12,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..store import links
 from ..store.run import Run
 from ..util.timeutil import format_us
+from ..util.yamlutil import encode_value
 from . import datahash, scalars
 
 
@@ -24,13 +26,7 @@ def _step_links(run: Run) -> list[tuple[str, str | None]]:
     structure = run.get("structure") or {}
     for s in structure.get("steps") or []:
         names.append(s["name"])
-    try:
-        present = sorted(
-            n for n in os.listdir(run.path)
-            if os.path.islink(run.path / n) and os.path.dirname(os.readlink(run.path / n)) == ".."
-        )
-    except OSError:
-        present = []
+    present = links.run_link_names(run.path)
     for n in present:
         if n not in names:
             names.append(n)
@@ -39,8 +35,7 @@ def _step_links(run: Run) -> list[tuple[str, str | None]]:
         if not os.path.islink(link):
             out.append((n, None))
             continue
-        target = os.path.basename(os.readlink(link))
-        out.append((n, target if os.path.isdir(link) else None))
+        out.append((n, links.target_id(link) if os.path.isdir(link) else None))
     return out
 
 
@@ -117,7 +112,8 @@ def _attempt_line(a: dict[str, Any]) -> str:
     st = a.get("status", "")
     st_s = f"{st} (exit {code})" if code not in (None, 0) else st
     host = a.get("host") or ""
-    return f"#{a.get('number')}  {a.get('start_time') or format_us(a.get('started'))}  {dur_s}  {st_s}  {why}  on {host}"
+    start = a.get("start_time") or format_us(a.get("started"))
+    return f"#{a.get('number')}  {start}  {dur_s}  {st_s}  {why}  on {host}"
 
 
 def _code_line(ident: dict[str, Any]) -> str:
@@ -131,7 +127,7 @@ def _code_line(ident: dict[str, Any]) -> str:
 
 def tree(doc: dict[str, Any], indent: str = "") -> list[str]:
     """The run log as a readable tree."""
-    from ..util.yamlutil import encode_value
+
 
     lines = [f"{indent}{doc['operation']} [{doc['run_id'][:8]}]  {doc['status']}  restarts: {doc['restarts']}"]
     pad = indent + "  "

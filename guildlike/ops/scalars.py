@@ -126,6 +126,7 @@ def capture(run_dir: Path, spec: Any) -> dict[str, dict[str, Any]]:
 
 def read(run_dir: Path) -> dict[str, dict[str, Any]]:
     try:
-        return json.loads(scalars_path(run_dir).read_text())
+        data: dict[str, dict[str, Any]] = json.loads(scalars_path(run_dir).read_text())
+        return data
     except (OSError, ValueError):
         return {}

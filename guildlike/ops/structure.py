@@ -16,12 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from ..context import Context
-from ..errors import GuildlikeError
+from ..errors import GuildlikeError, StructureChanged
 from ..guildfile.opdef import OpDef
-
-
-class StructureChanged(GuildlikeError):
-    pass
+from .opdefs import resolve_opdef
+from .stepdefs import parse_steps, step_opspec
 
 
 def _op_digest(opdef: OpDef) -> str:
@@ -32,9 +30,6 @@ def _op_digest(opdef: OpDef) -> str:
 
 
 def compute(ctx: Context, opdef: OpDef, project: Path | None) -> dict[str, Any]:
-    from .run import resolve_opdef
-    from .steps import parse_steps, step_opspec
-
     steps = []
     for step in parse_steps(opdef):
         spec = step_opspec(opdef, step)

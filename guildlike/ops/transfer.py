@@ -19,16 +19,13 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 from ..context import Context
-from ..errors import GuildlikeError
+from ..errors import GuildlikeError, RunBusy, TransferError
 from ..store import attrs as attrs_mod
+from ..store import status as status_mod
 from ..store import store
 from ..store.run import Run
 from ..util.files import ensure_dir, remove_tree, store_error
 from ..util.secrets import scrub
-
-
-class TransferError(GuildlikeError):
-    pass
 
 
 def _linked_ids(run_dir: Path) -> list[str]:
@@ -188,7 +185,7 @@ def import_runs(ctx: Context, src: Path, replace: bool = False) -> tuple[list[st
             raise TransferError(f"cannot read {src}: {e}") from None
         checked = [(arc, kind, target, *_check_entry(arc)) for arc, kind, target in entries if arc != "runs"]
         ids = {rid for *_, rid, _inner in checked}
-        for arc, kind, target, rid, inner in checked:
+        for arc, kind, target, _rid, inner in checked:
             if kind == "link":
                 _check_link(arc, target or "", ids)
             if not inner and kind != "dir":
@@ -199,11 +196,9 @@ def import_runs(ctx: Context, src: Path, replace: bool = False) -> tuple[list[st
         ensure_dir(ctx.runs_dir)
         existing = {rid for rid in ids if os.path.lexists(ctx.runs_dir / rid)}
         if replace:
-            from ..store import status as status_mod
-
             busy = sorted(rid for rid in existing if store.run_for_id(ctx, rid).status == status_mod.RUNNING)
             if busy:
-                raise TransferError(f"cannot replace run {busy[0]}: it is running")
+                raise RunBusy(busy[0], "replace")
         if existing and not replace:
             skipped = sorted(existing)
         else:

@@ -93,7 +93,7 @@ def grid(flags: dict[str, Any], max_trials: int | None = None) -> list[dict[str,
         raise FlagError(f"grid of {total} trials is too large (use --max-trials to run a part of it)")
     out = []
     for combo in itertools.product(*axes):
-        out.append(dict(zip(names, combo)))
+        out.append(dict(zip(names, combo, strict=True)))
         if max_trials and len(out) >= max_trials:
             break
     return out
@@ -149,7 +149,7 @@ def read_file(path: Path) -> list[dict[str, Any]]:
         if not rows:
             return []
         header = [h.strip() for h in rows[0]]
-        return [{h: yamlutil.decode_scalar(v.strip()) for h, v in zip(header, r)} for r in rows[1:]]
+        return [{h: yamlutil.decode_scalar(v.strip()) for h, v in zip(header, r, strict=False)} for r in rows[1:]]
     try:
         data = json.loads(text) if suffix == ".json" else yamlutil.load(text)
     except Exception as e:

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
-from ..errors import RunStoreError
+from ..errors import CorruptAttr, RunStoreError
 from ..util import yamlutil
 from ..util.files import atomic_write
 from . import journal
-
-
-class CorruptAttr(RunStoreError):
-    """An attribute file exists but cannot be parsed."""
 
 
 def attrs_dir(run_dir: Path) -> Path:
@@ -103,8 +100,6 @@ _FAULT_ENV = "GUILDLIKE_FAULT_KILL_AFTER_ATTR"
 
 
 def _fault_kill() -> None:
-    import signal
-
     os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -18,9 +18,10 @@ from pathlib import Path
 
 from ..context import Context
 from ..errors import RunStoreError
+from ..util.files import remove_tree
 from . import attrs as attrs_mod
 from . import index, opref, status
-from .store import STAGING_SUFFIX, _scan
+from .scan import STAGING_SUFFIX, scan
 
 # A preparation folder without a PENDING marker is left alone this long
 # (its process may be about to write the marker).
@@ -99,8 +100,6 @@ def _remove_leftover(rep: Report, repair: bool, path: Path, prefix: str, what: s
         rep.lines.append(f"{prefix}{what} {path} ({why})")
         rep.unrepaired += 1
         return
-    from ..util.files import remove_tree
-
     try:
         remove_tree(path)
     except RunStoreError as e:
@@ -180,7 +179,7 @@ def check(ctx: Context, repair: bool) -> Report:
             if not repair:
                 rep.unrepaired += 1
     _check_staging(ctx, repair, rep)
-    for run in _scan(ctx.runs_dir):
+    for run in scan(ctx.runs_dir):
         for problem in run_problems(ctx, run.path):
             rep.lines.append(f"run {run.id}: {problem}")
             rep.unrepaired += 1

@@ -61,7 +61,7 @@ class RunFilter:
     def needs_status(self) -> bool:
         return bool(self.statuses or self.not_statuses)
 
-    def matches(self, run: "Run") -> bool:
+    def matches(self, run: Run) -> bool:
         if self.ops and not any(op_matches(p, run.op_name) for p in self.ops):
             return False
         if self.labels and not all(lbl in run.label for lbl in self.labels):

@@ -26,8 +26,9 @@ import math
 import os
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 from ..context import Context
 from ..errors import RunStoreError
@@ -37,6 +38,7 @@ from . import opref as opref_mod
 from . import status as status_mod
 from .filters import RunFilter, op_matches
 from .run import Run
+from .scan import scan_runs
 
 SCHEMA_VERSION = 3
 _RECENT_NS = 200_000_000
@@ -179,9 +181,10 @@ def _env_number(ctx: Context, name: str, default: float) -> float:
 
 
 def _scan_due(ctx: Context, conn: sqlite3.Connection, meta: dict[str, Any], now: float) -> bool:
-    if now - float(meta.get("last_scan") or 0) >= _env_number(ctx, "GUILDLIKE_INDEX_SCAN_SECONDS", DEFAULT_SCAN_SECONDS):
+    every = _env_number(ctx, "GUILDLIKE_INDEX_SCAN_SECONDS", DEFAULT_SCAN_SECONDS)
+    if now - float(meta.get("last_scan") or 0) >= every:
         return True
-    count = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+    count: int = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
     return count < _env_number(ctx, "GUILDLIKE_INDEX_SCAN_BELOW", DEFAULT_SCAN_BELOW)
 
 
@@ -221,10 +224,10 @@ def refresh(
         removed = set(known) - set(names)
     else:
         if runs_mtime != int(meta.get("runs_mtime") or 0):
-            names = set(_run_names(runs_dir))
+            present = set(_run_names(runs_dir))
             known_ids = {r[0] for r in conn.execute("SELECT id FROM runs")}
-            ids |= names - known_ids
-            removed = known_ids - names
+            ids |= present - known_ids
+            removed = known_ids - present
         ids |= {r[0] for r in conn.execute("SELECT id FROM runs WHERE sig = ?", (_RECHECK,))}
         for rid in ids:
             if rid and not rid.startswith(".") and "/" not in rid:
@@ -419,8 +422,6 @@ def _query_ids(conn: sqlite3.Connection, flt: RunFilter, runs_dir: Path) -> list
 
 
 def list_runs(ctx: Context, flt: RunFilter, deleted: bool) -> Sequence[Run]:
-    from .store import scan_runs
-
     if deleted:
         return scan_runs(ctx, flt, deleted)
     conn = open_index(ctx)
@@ -432,10 +433,6 @@ def list_runs(ctx: Context, flt: RunFilter, deleted: bool) -> Sequence[Run]:
     except sqlite3.OperationalError:
         conn.close()
         return scan_runs(ctx, flt, deleted)
-
-
-def touch(ctx: Context) -> None:
-    """Run directories moved or were removed: the next listing sees it by itself."""
 
 
 def check(ctx: Context, repair: bool) -> list[str]:

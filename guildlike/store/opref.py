@@ -47,7 +47,7 @@ class OpRef:
         )
 
     @classmethod
-    def decode(cls, text: str) -> "OpRef":
+    def decode(cls, text: str) -> OpRef:
         text = text.strip()
         kind, _, rest = text.partition(":")
         try:

@@ -83,7 +83,8 @@ class Run:
 
     @property
     def started(self) -> int | None:
-        return self.get("started")
+        val = self.get("started")
+        return val if isinstance(val, int) and not isinstance(val, bool) else None
 
     @property
     def sort_time(self) -> int:

@@ -9,10 +9,11 @@ writing ``exit_status`` is ``error``, never ``running`` forever.
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from ..util.files import atomic_write
 
@@ -73,7 +74,6 @@ def claim(run_dir: Path) -> Iterator[bool]:
     go on. The kernel drops the lock when its process dies, even by kill -9,
     and no file is written for it.
     """
-    import fcntl
 
     try:
         fd = os.open(run_dir / ".guild", os.O_RDONLY | os.O_DIRECTORY)
@@ -115,7 +115,7 @@ def boot_time() -> float:
                     return float(line.split()[1])
     except OSError:
         pass
-    import psutil
+    import psutil  # lazy: start-up speed, runs start without psutil on Linux
 
     return psutil.boot_time()
 
@@ -137,7 +137,7 @@ def process_create_time(pid: int) -> float | None:
         if state in ("Z", "X"):
             return None
         return boot_time() + ticks / os.sysconf("SC_CLK_TCK")
-    import psutil
+    import psutil  # lazy: start-up speed, runs start without psutil on Linux
 
     try:
         proc = psutil.Process(pid)

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from ..context import Context
-from ..errors import RunStoreError
-from ..util.files import ensure_dir
+from ..errors import RunBusy, RunStoreError
+from ..util.files import ensure_dir, remove_tree
+from . import index, status
 from .filters import RunFilter
 from .run import Run
+from .scan import STAGING_SUFFIX
 
 
 def new_run_id() -> str:
@@ -24,9 +26,6 @@ def new_run_id() -> str:
 def run_for_id(ctx: Context, run_id: str, deleted: bool = False) -> Run:
     base = ctx.trash_dir if deleted else ctx.runs_dir
     return Run(run_id, base / run_id)
-
-
-STAGING_SUFFIX = ".prepare"
 
 
 def staging_path(ctx: Context, run_id: str) -> Path:
@@ -72,51 +71,9 @@ def publish_run_dir(ctx: Context, run: Run) -> Run:
     return published
 
 
-def _scan(base: Path) -> Iterable[Run]:
-    try:
-        entries = os.scandir(base)
-    except FileNotFoundError:
-        return
-    with entries:
-        for e in entries:
-            if e.name.startswith(".") or e.name.endswith(".tmp"):
-                continue
-            try:
-                if not e.is_dir(follow_symlinks=False):
-                    continue
-            except OSError:
-                continue
-            yield Run(e.name, Path(e.path))
-
-
 def list_runs(ctx: Context, flt: RunFilter | None = None, deleted: bool = False) -> Sequence[Run]:
     """Runs newest first (by started, else initialized), filtered by ``flt``."""
-    from . import index
-
     return index.list_runs(ctx, flt or RunFilter(), deleted)
-
-
-def scan_runs(ctx: Context, flt: RunFilter, deleted: bool = False) -> list[Run]:
-    """The list made by reading every run directory (the index's fallback)."""
-    base = ctx.trash_dir if deleted else ctx.runs_dir
-    runs = []
-    for run in _scan(base):
-        try:
-            if flt.matches(run):
-                runs.append(run)
-        except RunStoreError:
-            # A damaged run is still listed when the filter is empty.
-            if flt.is_empty():
-                runs.append(run)
-    runs.sort(key=_sort_key, reverse=True)
-    return runs
-
-
-def _sort_key(run: Run) -> tuple[int, str]:
-    try:
-        return (run.sort_time, run.id)
-    except RunStoreError:
-        return (0, run.id)
 
 
 def _move(src: Path, dest_dir: Path) -> None:
@@ -136,8 +93,6 @@ def _move(src: Path, dest_dir: Path) -> None:
 
 def _busy(run: Run) -> bool:
     """Running, or being prepared or restarted by a live process."""
-    from . import status
-
     for name in ("LOCK", "PENDING"):
         lock = status.read_lock(run.path, name)
         if lock is not None and lock[0] > 0 and status.lock_pid_alive(lock):
@@ -148,41 +103,32 @@ def _busy(run: Run) -> bool:
 def delete_runs(ctx: Context, runs: list[Run]) -> int:
     """Move ``runs`` to the trash; a run in use (see ``_busy``, or claimed by a
     restart) is refused, and nothing is moved when one is."""
-    from ..errors import RunBusy
-    from . import status
-
-    def refuse(run: Run) -> RunBusy:
-        return RunBusy(f"cannot delete running run {run.id}", ["Stop it first."])
-
     for run in runs:
         if _busy(run):
-            raise refuse(run)
+            raise RunBusy(run.id, "delete")
     for run in runs:
         with status.claim(run.path) as mine:
             if not mine or _busy(run):
-                raise refuse(run)
+                raise RunBusy(run.id, "delete")
             _move(run.path, ctx.trash_dir)
-    _changed(ctx)
     return len(runs)
 
 
 def restore_runs(ctx: Context, runs: list[Run]) -> int:
+    """Move deleted ``runs`` back; nothing is moved when one's id is taken by a run."""
+    for run in runs:
+        if os.path.lexists(ctx.runs_dir / run.id):
+            # Restoring over it would destroy the run that now has this id.
+            raise RunStoreError(
+                f"cannot restore run {run.id}: a run with that id exists",
+                ["Delete or purge that run first."],
+            )
     for run in runs:
         _move(run.path, ctx.runs_dir)
-    _changed(ctx)
     return len(runs)
 
 
 def purge_runs(ctx: Context, runs: list[Run]) -> int:
-    from ..util.files import remove_tree
-
     for run in runs:
         remove_tree(run.path)
-    _changed(ctx)
     return len(runs)
-
-
-def _changed(ctx: Context) -> None:
-    from . import index
-
-    index.touch(ctx)

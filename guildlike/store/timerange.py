@@ -12,7 +12,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from ..errors import GuildlikeError
+from ..errors import RangeError
 
 _HINT = "Try 'guildlike runs list --help' for help specifying time ranges."
 
@@ -43,10 +43,6 @@ class TimeRange:
         if self.hi is not None and s >= self.hi:
             return False
         return True
-
-
-class RangeError(GuildlikeError):
-    pass
 
 
 def _error(token: str, pos: int) -> RangeError:

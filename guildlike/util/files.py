@@ -68,7 +68,8 @@ def remove_tree(path: Path) -> None:
         if os.path.lexists(path):
             remove_tree(path)
     except OSError as e:
-        raise RunStoreError(f"cannot remove {getattr(e, 'filename', None) or path}: {(e.strerror or str(e)).lower()}") from e
+        what = getattr(e, "filename", None) or path
+        raise RunStoreError(f"cannot remove {what}: {(e.strerror or str(e)).lower()}") from e
 
 
 def read_text(path: Path) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from typing import Mapping
+from collections.abc import Mapping
 
 DEFAULT_PATTERNS = ("*PASSWORD*", "*PASSWD*", "*TOKEN*", "*SECRET*", "*KEY*", "*CREDENTIAL*")
 

@@ -14,7 +14,7 @@ _EXP_FLOAT_RE = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9
 
 
 def _yaml() -> Any:
-    import yaml
+    import yaml  # lazy: start-up speed, runs start without PyYAML
 
     return yaml
 
@@ -39,11 +39,13 @@ def load(text: str) -> Any:
 
 
 def dump(value: Any) -> str:
-    return _yaml().dump(value, Dumper=_dumper(), default_flow_style=False, sort_keys=True)
+    text: str = _yaml().dump(value, Dumper=_dumper(), default_flow_style=False, sort_keys=True)
+    return text
 
 
 def error_type() -> type[Exception]:
-    return _yaml().YAMLError
+    err: type[Exception] = _yaml().YAMLError
+    return err
 
 
 _BOOLS = {

@@ -273,3 +273,15 @@ def test_two_starts_of_a_staged_run_at_once(genv: Env) -> None:
     assert refused.startswith("guildlike: run ") and "not staged" in refused
     assert genv.statuses() == {rid: "completed"}
     assert len(genv.attr(rid, "attempts")) == 1
+
+
+def test_a_run_is_owned_by_guildlike_until_its_record_is_complete(genv: Env) -> None:
+    """Between the op's exit and its exit status (outputs hashed, scalars read),
+    the run's LOCK names guildlike, not the op's dead process: it shows
+    running, so it cannot be deleted or restarted as if it had failed."""
+    proc = genv.start("run", "-y", "noop", env={"GUILDLIKE_FAULT_KILL_AFTER_ATTR": "stopped"})
+    assert proc.wait(60) in (-9, 137)
+    (rid,) = genv.run_ids()
+    assert not (genv.run_dir(rid) / ".guild" / "attrs" / "exit_status").exists()  # killed before the end
+    lock = (genv.run_dir(rid) / ".guild" / "LOCK").read_text().split()
+    assert int(lock[0]) == proc.pid, lock  # taken back from the op's (ended) process

@@ -163,7 +163,7 @@ def _load_everything(path: Path) -> None:
         opdef = loadmod.resolve(name, path.parent)
         flagsmod.resolve(opdef, {})
         if opdef.steps is not None:
-            from guildlike.ops import steps
+            from guildlike.ops import stepdefs as steps
 
             for step in steps.parse_steps(opdef):
                 steps.step_flags(step, opdef.flag_defaults())

@@ -1,18 +1,19 @@
 """Run list rows, formatted as Guild prints them.
 
-Pure functions (no printing): the CLI prints the lines, and a few library
-messages (``--needed``) embed them.
+Pure functions (no printing): the CLI prints the lines. The library hands
+runs to ``ctx.ui.runs`` and tables to ``ctx.ui.table``; the terminal UI
+formats them here.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ..errors import RunStoreError
+from ..store.run import Run
 from ..util.timeutil import format_us
-from .run import Run
 
 MAX_PROJECT_WIDTH = 28
 

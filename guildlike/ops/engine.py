@@ -1,0 +1,119 @@
+"""The engine: runs, restarts and starts operations of every kind.
+
+It is the one place that knows which code runs what: a batch's trials
+(``batch``), a pipeline's steps (``pipeline``), an op's process (the
+executor). Pipeline and batch code gets the engine as a ``Runner`` to run
+their children, so the recursion (a step or a trial is a run) goes through
+this seam and no module imports its caller.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..context import Context
+from ..errors import RunBusy
+from ..guildfile import flags as flagsmod
+from ..guildfile.opdef import OpDef
+from ..store import status
+from ..store.run import Run
+from . import batch, needed, pipeline, plan, restart, stepdefs
+from .executors import Executor, LocalExecutor
+from .lifecycle import mark_staged, prepare_run
+from .opdefs import decode_flag_args, resolve_opdef
+from .options import RunOptions
+
+
+def is_batch(flags: dict[str, Any], opts: RunOptions) -> bool:
+    """True when the flags or options ask for trials rather than one run."""
+    return any(flagsmod.is_batch_value(v) for v in flags.values()) or bool(opts.batch_files or opts.optimizer)
+
+
+class Engine:
+    """Runs operations for one command, in ``ctx``'s home, with ``executor``'s processes."""
+
+    def __init__(self, ctx: Context, executor: Executor | None = None) -> None:
+        self._ctx = ctx
+        self.executor: Executor = executor or LocalExecutor()
+
+    @property
+    def ctx(self) -> Context:
+        return self._ctx
+
+    # ------------------------------------------------------------ new runs
+
+    def preview(self, opspec: str, flag_args: list[str], opts: RunOptions) -> tuple[OpDef, dict[str, Any]]:
+        """The op and the flag values a run would get, checked as ``run_op`` checks them."""
+        opdef = resolve_opdef(self.ctx, opspec)
+        flags = flagsmod.resolve(opdef, decode_flag_args(flag_args), force_flags=opts.force_flags)
+        if opdef.is_pipeline:
+            stepdefs.validate(self.ctx, opdef, flags)
+        return opdef, flags
+
+    def run_op(self, opspec: str, flag_args: list[str], opts: RunOptions) -> Run | None:
+        """Run ``opspec`` with ``flag_args`` (``NAME=VALUE``); None when skipped."""
+        return self.run_opdef(resolve_opdef(self.ctx, opspec), decode_flag_args(flag_args), opts)
+
+    def run_opdef(self, opdef: OpDef, given: dict[str, Any], opts: RunOptions) -> Run | None:
+        flags = flagsmod.resolve(opdef, given, force_flags=opts.force_flags)
+        if is_batch(flags, opts):
+            return batch.run_batch(self, opdef, flags, opts)
+        if opts.needed:
+            matches = needed.matching_runs(self.ctx, opdef, flags)
+            if matches:
+                self.ctx.ui.message("Skipping because the following runs match this operation (--needed specified):")
+                self.ctx.ui.runs(matches)
+                return None
+        if opdef.is_pipeline:
+            stepdefs.validate(self.ctx, opdef, flags)
+        run = prepare_run(self.ctx, opdef, flags, opts)
+        if opts.stage:
+            mark_staged(run)
+            self.ctx.ui.message(f"{opdef.full_name} staged as {run.id}")
+            self.ctx.ui.message(f"To start the operation, use 'guildlike run --start {run.id}'")
+            return run
+        self.start(run, opdef, opts)
+        return run
+
+    # ------------------------------------------------------------ prepared runs
+
+    def start(self, run: Run, opdef: OpDef, opts: RunOptions) -> None:
+        """Run a prepared ``run`` to its end; ``RunFailed`` when it does not complete."""
+        if opdef.is_pipeline:
+            pipeline.run_pipeline(self, run, opdef, opts)
+        else:
+            self.execute(run, opdef, opts)
+
+    def execute(self, run: Run, opdef: OpDef, opts: RunOptions) -> None:
+        self.executor.execute(self.ctx, run, opdef, opts)
+
+    def start_staged(self, spec: str, opts: RunOptions) -> Run:
+        run = restart.find_run(self.ctx, spec)
+        with status.claim(run.path) as mine:  # two starts at once: one goes on
+            opdef = restart.check_staged(run, mine)
+            self.start(run, opdef, opts)
+        return run
+
+    # ------------------------------------------------------------ restarts
+
+    def restart(self, run: Run, given: dict[str, Any], opts: RunOptions) -> Run | None:
+        """Restart ``run`` in place with ``given`` flags; None when --needed skips it."""
+        with status.claim(run.path) as mine:
+            if not mine:
+                raise RunBusy(run.id, "restart", other_process=True)
+            todo = restart.prepare(self.ctx, run, given, opts)
+            if todo is None:
+                return None
+            if todo.opdef.batch is not None:
+                batch.restart_batch(self, run, todo.opdef, todo.flags, todo.opts)
+                return run
+            restart.apply(self.ctx, run, todo)
+            self.start(run, todo.opdef, todo.opts)
+            return run
+
+    def restart_spec(self, spec: str, flag_args: list[str], opts: RunOptions) -> Run | None:
+        return self.restart(restart.find_run(self.ctx, spec), decode_flag_args(flag_args), opts)
+
+    def plan(self, spec: str, flag_args: list[str], opts: RunOptions) -> tuple[Run, list[plan.PlanRow]]:
+        run = restart.find_run(self.ctx, spec)
+        return run, plan.plan(self.ctx, run, decode_flag_args(flag_args), opts)

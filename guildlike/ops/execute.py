@@ -1,0 +1,70 @@
+"""Executing a prepared op run: its process, its output and scalars, its end state."""
+
+from __future__ import annotations
+
+import os
+
+from ..context import Context
+from ..errors import EXIT_SIGNAL_BASE, GuildlikeError, Interrupted, RunFailed, RunStoreError
+from ..guildfile.opdef import OpDef
+from ..store import status
+from ..store.run import Run
+from ..util.secrets import scrub
+from . import opcmd, process, requires, scalars
+from .lifecycle import archive_output, finish, mark_started
+from .options import RunOptions
+
+
+def execute(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
+    """Run the op's process in ``run``'s folder to its end; ``RunFailed`` unless it completes."""
+    if opdef.requires:
+        requires.resolve(ctx, run, opdef, opts)
+    cmd, env = opcmd.build(ctx, run, opdef, run.flags)
+    run.set("cmd", cmd)
+    run.set("env", scrub(env))
+    archive_output(run)
+    mark_started(ctx, run, opts)
+    try:
+        code = process.run_process(
+            ctx,
+            cmd,
+            env,
+            run.path,
+            run.guild_dir / "output",
+            on_start=lambda pid: status.write_lock(run.path, pid),
+            whole_lines=opts.max_parallel > 1,
+        )
+    except Interrupted as e:
+        _own(run)
+        _capture_scalars(run, opdef)
+        finish(run, -e.signum, hash_data=True)
+        raise RunFailed(EXIT_SIGNAL_BASE + e.signum, "") from None
+    except BaseException:
+        _own(run)
+        finish(run, 1, hash_data=True)
+        raise
+    _own(run)
+    _capture_scalars(run, opdef)
+    finish(run, code, hash_data=True)
+    if code != 0:
+        raise RunFailed(code if code > 0 else EXIT_SIGNAL_BASE - code)
+
+
+def _own(run: Run) -> None:
+    """The op's process has ended: until its record is complete, the run is
+    ours (running), never an ``error`` for want of a live process. A lock
+    that cannot be written (a full disk) must not stop the end being recorded."""
+    try:
+        status.write_lock(run.path, os.getpid())
+    except (OSError, GuildlikeError):
+        pass
+
+
+def _capture_scalars(run: Run, opdef: OpDef) -> None:
+    """Scalars from the output; a pattern that fails never fails the run."""
+    try:
+        scalars.capture(run.path, opdef.output_scalars)
+    except RunStoreError:
+        raise
+    except Exception:
+        pass

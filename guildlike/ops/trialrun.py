@@ -1,0 +1,81 @@
+"""Running a batch's trials: each a run of its own, made from the batch's source,
+handed to the runner one at a time or several side by side."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from ..errors import Interrupted, RunFailed
+from ..guildfile.opdef import OpDef
+from ..store import links
+from ..store.run import Run
+from ..util.yamlutil import encode_value
+from .lifecycle import INTERRUPTED_CODES, copy_source, initial_label, prepare_run
+from .options import RunOptions
+from .runner import Runner
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def new_trial(runner: Runner, batch: Run, base: OpDef, tflags: dict[str, Any], opts: RunOptions) -> Run:
+    """Make (not run) a trial of ``batch``: a run of ``base`` with the batch's source, linked from it."""
+    topts = opts.for_child(parent_id=batch.id, trigger=f"batch {batch.id}", keep_batch=False)
+    run = prepare_run(runner.ctx, base, tflags, topts, snapshot=False)
+    copy_source(batch, run)
+    run.set("label", initial_label(base, tflags, topts))
+    links.add(batch.path, run.id)
+    return run
+
+
+def trial_line(run: Run, base: OpDef, tflags: dict[str, Any]) -> str:
+    shown = ", ".join(f"{n}={encode_value(tflags[n])}" for n in sorted(tflags) if tflags[n] is not None)
+    return f"Running trial {run.id}: {base.full_name} ({shown})"
+
+
+def run_trial(runner: Runner, batch: Run, base: OpDef, trun: Run, tflags: dict[str, Any], opts: RunOptions) -> int:
+    """Run (or run again) one trial; 0 when it completed, else its exit status.
+
+    An interrupted trial, or any failure with ``--fail-on-trial-error``,
+    raises ``RunFailed`` to stop the batch.
+    """
+    runner.ctx.ui.info(trial_line(trun, base, tflags))
+    topts = opts.for_child(parent_id=batch.id)
+    try:
+        if trun.get("exit_status") is None and trun.get("started") is None:
+            runner.execute(trun, base, topts)
+        else:
+            runner.restart(trun, {}, topts)
+    except RunFailed as e:
+        if e.exit_code in INTERRUPTED_CODES or opts.fail_on_trial_error:
+            raise
+        return e.exit_code
+    return 0
+
+
+def run_parallel(items: list[T], fn: Callable[[T], R], max_parallel: int) -> list[R]:
+    """``fn`` over ``items``, ``max_parallel`` at a time, results in order."""
+    if max_parallel <= 1 or len(items) <= 1:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(max_workers=max_parallel) as pool:
+        try:
+            return list(pool.map(fn, items))
+        except Interrupted as e:
+            # Signals reach this (main) thread only: pass them on to the
+            # trials still running, or the pool would wait for them to end.
+            _signal_children(e.signum)
+            raise
+
+
+def _signal_children(signum: int) -> None:
+    """Send ``signum`` to the process group of each process this one started."""
+    import psutil  # lazy: start-up speed, runs start without psutil
+
+    for child in psutil.Process().children():
+        try:
+            os.killpg(child.pid, signum)
+        except (ProcessLookupError, PermissionError):
+            pass
