@@ -9,7 +9,7 @@ a warm-up):
 - ``guildlike run tiny x=[1,...,N] -y``: a grid batch of N trials;
 - the same two at N/2, to separate guildlike's one-off start-up from the
   cost of each trial;
-- with Guild AI installed (``$GUILD_BIN`` or /opt/guildenv/bin/guild), and
+- with Guild AI installed (``$GUILD_BIN`` or ``guild`` on ``PATH``), and
   unless ``--no-guild``, ``guild run tiny x=[...] -y`` at N for reference.
 
 Printed: per-trial overhead = (batch - direct) / N, and the marginal cost of

@@ -27,7 +27,6 @@ from typing import Callable, Sequence
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
-DEFAULT_GUILD_BIN = "/opt/guildenv/bin/guild"
 
 
 class CommandFailed(RuntimeError):
@@ -66,14 +65,14 @@ class Result:
 def guildlike_bin() -> str:
     exe = os.environ.get("GUILDLIKE_BIN") or shutil.which("guildlike")
     if not exe:
-        sys.exit("guildlike is not on PATH (pip install -e /work/main), or set GUILDLIKE_BIN")
+        sys.exit("guildlike is not on PATH (pip install -e . from the repository), or set GUILDLIKE_BIN")
     return exe
 
 
 def guild_bin() -> str | None:
-    """Guild AI's command: $GUILD_BIN, else /opt/guildenv/bin/guild when it exists."""
-    exe = os.environ.get("GUILD_BIN") or DEFAULT_GUILD_BIN
-    return exe if os.path.exists(exe) and os.access(exe, os.X_OK) else None
+    """Guild AI's command: ``$GUILD_BIN``, else ``guild`` on ``PATH``; None when neither is there."""
+    exe = os.environ.get("GUILD_BIN") or shutil.which("guild")
+    return exe if exe and os.path.exists(exe) and os.access(exe, os.X_OK) else None
 
 
 def guildlike_python() -> str:

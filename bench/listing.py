@@ -9,7 +9,7 @@ For each home size (built by make_home.py, reused when present):
   'after 2026-11-18 00:00'`` (the first 20 of those), and the same filter
   with ``-a``;
 - the same commands with Guild AI (``$GUILD_BIN`` or
-  /opt/guildenv/bin/guild, when present) at sizes up to --guild-max
+  ``guild`` on ``PATH``, when present) at sizes up to --guild-max
   (default 10,000), on the same home.
 
 Prints medians, min/max, peak RSS, ms per 1,000 extra runs, ratios to

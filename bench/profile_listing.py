@@ -56,13 +56,13 @@ TARGETS = [
     ("guildlike.store.run", "Run.status"),
     ("guildlike.store.status", "status_from_markers"),
     ("guildlike.store.status", "read_lock"),
-    ("guildlike.store.rows", "full_rows"),
-    ("guildlike.store.rows", "simple_rows"),
-    ("guildlike.store.rows", "cells"),
-    ("guildlike.store.rows", "op_column"),
-    ("guildlike.store.rows", "table"),
+    ("guildlike.cli.rows", "full_rows"),
+    ("guildlike.cli.rows", "simple_rows"),
+    ("guildlike.cli.rows", "cells"),
+    ("guildlike.cli.rows", "op_column"),
+    ("guildlike.cli.rows", "table"),
     ("guildlike.store.opref", "OpRef.project_dir"),
-    ("guildlike.store.rows", "format_us"),
+    ("guildlike.cli.rows", "format_us"),
     ("guildlike.store.timerange", "parse"),
     ("guildlike.cli.ui", "out"),
 ]
@@ -144,7 +144,7 @@ def phases(home: Path, cwd: Path, args: list[str], cprofile: bool, cold: bool = 
     import guildlike.cli.main as climain  # noqa: F401
     import guildlike.cli.runs_cmd  # noqa: F401
     import guildlike.store.index  # noqa: F401
-    import guildlike.store.rows  # noqa: F401
+    import guildlike.cli.rows  # noqa: F401
     import guildlike.store.timerange  # noqa: F401
 
     t_import = time.perf_counter() - t0

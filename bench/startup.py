@@ -13,7 +13,7 @@ Measures (medians after a warm-up):
   (target: at most 1.5x); Guild's ``guild run pipe -y`` for reference.
 
 ``python`` is the interpreter guildlike runs on. Guild is ``$GUILD_BIN`` or
-/opt/guildenv/bin/guild when present. Each tool gets its own fresh home.
+``guild`` on ``PATH`` when present. Each tool gets its own fresh home.
 
     python bench/startup.py             # about 2 minutes with Guild
     python bench/startup.py --no-guild
