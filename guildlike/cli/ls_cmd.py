@@ -20,7 +20,20 @@ from .ui import out
 @click.option("-L", "--follow-links", is_flag=True, help="Follow links to directories.")
 @filter_options
 def ls(run: str | None, path: str | None, full_path: bool, no_format: bool, show_all: bool, follow_links: bool, **kw: Any) -> None:
-    """List the files of a run (the latest by default)."""
+    """List the files of a run.
+
+    RUN is an index in the filtered list (1 is the newest), an id or the
+    start of one; without it, the latest run. Hidden files and the .guild folder are left out unless
+    --all.
+
+    Examples:
+
+    \b
+      guildlike ls
+      guildlike ls 1 -n
+      guildlike ls -Fo train -p '*.txt'
+      guildlike ls RUN --all
+    """
     from ..store import files
 
     ctx = make_context()
