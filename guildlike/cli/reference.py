@@ -7,8 +7,8 @@ argument it prints it. ``tests/test_docs.py`` fails when the page is stale.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
 
