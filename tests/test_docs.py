@@ -17,6 +17,7 @@ from pathlib import Path
 
 import click
 import pytest
+import readme_commands
 from click.testing import CliRunner
 
 from guildlike.cli import main as climain
@@ -113,3 +114,19 @@ def test_cli_reference_shows_every_command() -> None:
         for line in examples(cmd):
             assert line in page
     assert reference.REFRESH in page.split("\n## ", 1)[0]
+
+
+def test_readme_blocks_are_found() -> None:
+    text = "Intro:\n\n    guildlike runs   # list\n    guildlike ls 1\n\nNot code.\n    not a block\n"
+    blocks = readme_commands.readme_blocks(text)
+    assert [(b.line, b.commands) for b in blocks] == [(3, ["guildlike runs   # list", "guildlike ls 1"])]
+    assert readme_commands.choose_project(["guildlike run pipeline -y"]) == "demo"
+    assert readme_commands.choose_project(["guildlike runs"]) is None
+
+
+def test_readme_commands_work(tmp_path: Path) -> None:
+    """Every command README.md shows runs, in order, in a temporary home."""
+    blocks = readme_commands.readme_blocks((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert sum(len(b.commands) for b in blocks) >= 20, "README.md shows fewer commands than expected"
+    problems = readme_commands.Reader(tmp_path).run_blocks(blocks)
+    assert not problems, "\n\n".join(problems)
