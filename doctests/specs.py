@@ -12,7 +12,6 @@ import doctest
 from pathlib import Path
 
 import pytest
-
 from support import SpecEnv, SpecOutputChecker
 
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE | doctest.REPORT_NDIFF
