@@ -130,3 +130,10 @@ def test_readme_commands_work(tmp_path: Path) -> None:
     assert sum(len(b.commands) for b in blocks) >= 20, "README.md shows fewer commands than expected"
     problems = readme_commands.Reader(tmp_path).run_blocks(blocks)
     assert not problems, "\n\n".join(problems)
+
+
+def test_readme_links_every_docs_page() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    docs = readme.split("## Documentation", 1)[1] if "## Documentation" in readme else ""
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        assert f"(docs/{page.name})" in docs, f"README.md's Documentation list does not link docs/{page.name}"
