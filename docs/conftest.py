@@ -11,10 +11,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "doctests"))
 
-from specs import collect_page
+from specs import collect_page  # type: ignore[import-not-found]  # found through the path above
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
     if file_path.parent == Path(__file__).parent:
-        return collect_page(parent, file_path)
+        spec: pytest.Collector | None = collect_page(parent, file_path)
+        return spec
     return None

@@ -21,7 +21,10 @@ REFRESH = "python -m guildlike.cli.reference docs/cli.md"
 def iter_commands() -> Iterator[tuple[click.Context, click.Command]]:
     """Every command with a context for its help, the root first, then each
     command and its subcommands in the order of ``--help``."""
-    root = click.Context(cli, info_name="guildlike", terminal_width=WIDTH, max_content_width=WIDTH)
+    # The settings `make_context` would apply (-h): click caches each command's
+    # help option the first time a context asks for it.
+    settings = {**cli.context_settings, "terminal_width": WIDTH, "max_content_width": WIDTH}
+    root = click.Context(cli, info_name="guildlike", **settings)
     yield from _walk(root, cli)
 
 
