@@ -18,7 +18,19 @@ from .common import Command, build_filter, filter_options, make_context, select_
 @click.option("--output", is_flag=True, help="Show the run's output.")
 @filter_options
 def cat(run: str | None, path: str | None, output: bool, **kw: Any) -> None:
-    """Show a file of a run or its output (the latest run by default)."""
+    """Show a file of a run, or its output.
+
+    RUN is an index in the filtered list (1 is the newest), an id or the
+    start of one; without it, the latest run. Give the file with --path,
+    or use --output for what the run printed.
+
+    Examples:
+
+    \b
+      guildlike cat --output
+      guildlike cat 1 -p model.txt
+      guildlike cat -Fo train --output
+    """
     ctx = make_context()
     r = select_one(ctx, run, build_filter(kw), "cat")
     if output:

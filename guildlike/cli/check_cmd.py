@@ -13,7 +13,20 @@ from .ui import out
 @click.command()
 @click.option("--repair/--no-repair", default=True, help="Fix what can be fixed (default).")
 def check(repair: bool) -> None:
-    """Check that the index agrees with the run directories and report damaged runs."""
+    """Check the run index and run directories, and repair.
+
+    Checks that the index agrees with the run directories, removes what
+    interrupted imports and run preparations left behind and the locks of
+    dead processes, and reports damaged runs. With --no-repair, only
+    reports. Exits with an error when a
+    problem is left unrepaired.
+
+    Examples:
+
+    \b
+      guildlike check
+      guildlike check --no-repair
+    """
     ctx = make_context()
     report = doctor.check(ctx, repair)
     for line in report.lines:

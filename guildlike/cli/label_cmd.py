@@ -30,7 +30,21 @@ from .ui import err, out
 @filter_options
 def label(runs_arg: tuple[str, ...], set_: str | None, append: str | None, prepend: str | None,
           remove: tuple[str, ...], clear: bool, yes: bool, **kw: Any) -> None:
-    """Set or change the label of runs."""
+    """Set or change the labels of runs.
+
+    RUN is an index in the filtered list (1 is the newest), an id, the
+    start of one, or a slice START:STOP; without RUN, every run the
+    filters select. Give exactly one of --set, --append, --prepend,
+    --remove or --clear.
+
+    Examples:
+
+    \b
+      guildlike label --set baseline 1 -y
+      guildlike label --append v2 -Fo train -Sc
+      guildlike label --remove baseline 1:3 -y
+      guildlike label --clear RUN -y
+    """
     edit = LabelEdit(set_, append, prepend, remove, clear)
     edit.check()
     ctx = make_context()
@@ -60,7 +74,20 @@ def label(runs_arg: tuple[str, ...], set_: str | None, append: str | None, prepe
 def tag(
     runs_arg: tuple[str, ...], add: tuple[str, ...], delete: tuple[str, ...], clear: bool, yes: bool, **kw: Any
 ) -> None:
-    """Add or remove tags of runs. Labels are not changed."""
+    """Add or remove tags of runs.
+
+    RUN is an index in the filtered list (1 is the newest), an id, the
+    start of one, or a slice START:STOP; without RUN, every run the
+    filters select. Labels are not changed.
+
+    Examples:
+
+    \b
+      guildlike tag --add best 1 -y
+      guildlike tag --delete best RUN -y
+      guildlike tag --add sweep -Fo train -Sc
+      guildlike tag --clear 1 -y
+    """
     edit = TagEdit(add, delete, clear)
     edit.check()
     ctx = make_context()

@@ -17,7 +17,21 @@ from .ui import out
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @filter_options
 def log(run: str | None, as_json: bool, **kw: Any) -> None:
-    """Show the run log: steps, attempts, code identity, data hashes, flags, scalars."""
+    """Show the run log of a run or a whole pipeline.
+
+    RUN is an index in the filtered list (1 is the newest), an id or the
+    start of one; without it, the latest run. The log shows, for the run
+    and each of its steps or trials: flags, every attempt (first run and
+    restarts), code identity, hashes of the files it wrote, and the last
+    scalar values.
+
+    Examples:
+
+    \b
+      guildlike runs log
+      guildlike runs log -Fo pipeline
+      guildlike runs log RUN --json
+    """
     ctx = make_context()
     r = select_one(ctx, run, build_filter(kw), "runs log")
     doc = runlog.document(r, ctx.runs_dir)

@@ -23,7 +23,20 @@ from .ui import out
 def ls(
     run: str | None, path: str | None, full_path: bool, no_format: bool, show_all: bool, follow_links: bool, **kw: Any
 ) -> None:
-    """List the files of a run (the latest by default)."""
+    """List the files of a run.
+
+    RUN is an index in the filtered list (1 is the newest), an id or the
+    start of one; without it, the latest run. Hidden files and the .guild folder are left out unless
+    --all.
+
+    Examples:
+
+    \b
+      guildlike ls
+      guildlike ls 1 -n
+      guildlike ls -Fo train -p '*.txt'
+      guildlike ls RUN --all
+    """
     ctx = make_context()
     r = select_one(ctx, run, build_filter(kw), "ls")
     entries = files.list_files(r.path, path, show_all, follow_links)

@@ -12,7 +12,17 @@ from .ui import out
 
 @click.command()
 def operations() -> None:
-    """Show the operations defined in the project's guild.yml."""
+    """Show the project's operations.
+
+    Lists the operations of the guild.yml in the current directory, with
+    their descriptions; shows nothing where there is no guild.yml.
+
+    Examples:
+
+    \b
+      guildlike operations
+      guildlike run OP --help-op
+    """
     ctx = make_context()
     path = load.find_guildfile(ctx.cwd)
     if path is None:

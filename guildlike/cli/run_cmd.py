@@ -105,12 +105,34 @@ def _print_plan(ctx: Any, spec: str, flag_args: list[str], opts: RunOptions) -> 
 @click.option("--help-op", is_flag=True, help="Show the operation's description and flags, and exit.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
-    """Run an operation: `guildlike run OP [FLAG=VALUE...]`.
+    """Run an operation.
+
+    OPSPEC is an operation of the project's guild.yml (`train`, or
+    `MODEL:OP`) or a Python script (`train.py`); FLAGS are NAME=VALUE.
+    `guildlike run OP --help-op` shows an operation's flags.
 
     A list value (`lr=[0.01,0.1]`) runs a grid of trials; a range
     (`x=[-2.0:2.0]`) a random search, or with `-o bayesian` a model-based
-    one. `@FILE` reads trials from a CSV, JSON or YAML file. `--restart
-    BATCH --needed` reruns only the trials that did not complete.
+    one. `@FILE` reads trials from a CSV, JSON or YAML file. A batch run
+    is removed when all its trials complete (unless `--keep-batch`) and
+    kept when one fails.
+
+    `--restart RUN` runs a run again in its own directory, with any FLAGS
+    given changed; a pipeline restarts its step runs. `--restart RUN
+    --needed` reuses the steps (or trials) that completed with the same
+    flags. `--start RUN` starts a run made with `--stage`.
+
+    Examples:
+
+    \b
+      guildlike run train lr=0.1 -y
+      guildlike run train.py x=2 -y
+      guildlike run train --help-op
+      guildlike run train lr=[0.01,0.1] batch=[16,32] -y
+      guildlike run train x=[-2:2] -o bayesian -m 20 -y
+      guildlike run train @trials.csv -y
+      guildlike run --restart RUN target=0.99 --needed -y
+      guildlike run --restart RUN --needed --plan
     """
     restarting = bool(kw["restart"] or kw["start"])
     opspec, flag_args, files = _split_args(opspec, flags, restarting)

@@ -44,8 +44,20 @@ class DefaultGroup(click.Group):
 
 @click.group(cls=DefaultGroup)
 def runs() -> None:
-    """Show or manage runs. Without a subcommand, lists runs (the options
-    of `runs list`: see `guildlike runs list --help` for filters)."""
+    """Show or manage runs.
+
+    Without a subcommand, `guildlike runs` is `guildlike runs list` and
+    takes its options and filters (see `guildlike runs list --help`).
+
+    Examples:
+
+    \b
+      guildlike runs
+      guildlike runs -s -Fo train -Sc
+      guildlike runs info 1
+      guildlike runs delete RUN -y
+      guildlike runs log RUN
+    """
 
 
 @runs.command("list", cls=Command)
@@ -57,6 +69,10 @@ def runs() -> None:
 @filter_options
 def list_runs(show_all: bool, limit: int | None, more: int, simplified: bool, deleted: bool, **kw: Any) -> None:
     """List runs, newest first.
+
+    Each row starts with [INDEX:ID]: INDEX (1 is the newest) or the start
+    of ID selects the run in the other commands. Without --all, the 20
+    newest runs are shown.
 
     Filters combine with AND; several status options (-Sc -Se, or -Sce)
     select runs having any of those statuses.
@@ -71,6 +87,15 @@ def list_runs(show_all: bool, limit: int | None, more: int, simplified: bool, de
       today, yesterday
 
     DT is YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] or HH:MM[:SS] (today).
+
+    Examples:
+
+    \b
+      guildlike runs list -a
+      guildlike runs list -s -Fo train -Sc
+      guildlike runs list -Sce --started 'last 2 hours'
+      guildlike runs list -Fl baseline -Ft best
+      guildlike runs list --deleted
     """
     ctx = make_context()
     flt = build_filter(kw)
@@ -161,7 +186,19 @@ def _fmt_flag(val: Any) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the fields as JSON.")
 @filter_options
 def info(run: str | None, as_json: bool, **kw: Any) -> None:
-    """Show details of a run (the latest by default)."""
+    """Show details of a run (the latest by default).
+
+    RUN is an index in the filtered list (1 is the newest), an id or the
+    start of one. Shows the run's status, times, command, flags, tags and
+    last scalar values.
+
+    Examples:
+
+    \b
+      guildlike runs info
+      guildlike runs info 2
+      guildlike runs info -Fo train -Sc --json
+    """
     ctx = make_context()
     r, damaged = _read_fresh(ctx, select_one(ctx, run, build_filter(kw), "runs info"))
     fields = _info_fields(ctx, r)
@@ -235,9 +272,48 @@ def _change_command(verb: str, deleted: bool, default_yes: bool, doc: str) -> cl
     return click.command(verb, cls=Command)(cmd)
 
 
-runs.add_command(_change_command("delete", False, True, "Delete runs (move them to the trash)."))
-runs.add_command(_change_command("restore", True, True, "Restore deleted runs."))
-runs.add_command(_change_command("purge", True, False, "Permanently delete deleted runs."))
+_DELETE_DOC = """Delete runs (move them to the trash).
+
+    RUN is an index in the filtered list (1 is the newest), an id, the
+    start of one, or a slice START:STOP of indexes. Without RUN, all the
+    runs the filters select are deleted. Running runs cannot be deleted.
+    `guildlike runs list --deleted` lists the trash.
+
+    Examples:
+
+    \b
+      guildlike runs delete 1 -y
+      guildlike runs delete -Fo train -Se -y
+      guildlike runs delete 2:5
+    """
+_RESTORE_DOC = """Restore deleted runs.
+
+    RUN is an index in the list of deleted runs (`guildlike runs list
+    --deleted`), an id or the start of one. Without RUN, all the deleted
+    runs the filters select are restored.
+
+    Examples:
+
+    \b
+      guildlike runs restore 1 -y
+      guildlike runs restore -Fo train -y
+    """
+_PURGE_DOC = """Permanently delete deleted runs.
+
+    RUN is an index in the list of deleted runs (`guildlike runs list
+    --deleted`), an id or the start of one. Without RUN, all the deleted
+    runs the filters select are purged. This cannot be undone; the
+    question's default answer is no.
+
+    Examples:
+
+    \b
+      guildlike runs purge 1 -y
+      guildlike runs purge -Fo train
+    """
+runs.add_command(_change_command("delete", False, True, _DELETE_DOC))
+runs.add_command(_change_command("restore", True, True, _RESTORE_DOC))
+runs.add_command(_change_command("purge", True, False, _PURGE_DOC))
 
 
 runs.add_command(log)

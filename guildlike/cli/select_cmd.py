@@ -40,7 +40,20 @@ def format_attr(run: Any, name: str) -> str:
 @click.option("-a", "--attr", help="Print an attribute of the run.")
 @filter_options
 def select(run: str | None, short_id: bool, path: bool, attr: str | None, **kw: Any) -> None:
-    """Select a run (the latest by default) and print its id."""
+    """Select a run and print its id, directory or an attribute.
+
+    RUN is an index in the filtered list (1 is the newest), an id or the
+    start of one; without it, the latest run the filters select. For
+    scripts: the output is the value alone.
+
+    Examples:
+
+    \b
+      guildlike select
+      guildlike select -Fo train -Sc --short-id
+      guildlike select 1 --path
+      guildlike select RUN -a flags
+    """
     ctx = make_context()
     r = select_one(ctx, run, build_filter(kw), "select")
     if attr:

@@ -27,7 +27,20 @@ from .ui import err, out
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @filter_options
 def export(dest: str, runs_arg: tuple[str, ...], yes: bool, **kw: Any) -> None:
-    """Export runs (pipelines with their step runs) to a folder or a .zip file."""
+    """Export runs to a folder or a .zip file.
+
+    DEST ending in .zip is written as a zip file, otherwise as a folder.
+    RUN is an index in the filtered list (1 is the newest), an id, the
+    start of one, or a slice START:STOP; without RUN, every run the
+    filters select. The runs they link to (a pipeline's steps, a batch's
+    trials, required runs) are exported with them.
+
+    Examples:
+
+    \b
+      guildlike export failed.zip RUN -y
+      guildlike export archive -Fo train -Sc -y
+    """
     ctx = make_context()
     selected = select_runs(ctx, runs_arg, build_filter(kw), "export")
     if not selected:
@@ -46,7 +59,17 @@ def export(dest: str, runs_arg: tuple[str, ...], yes: bool, **kw: Any) -> None:
 @click.argument("src")
 @click.option("--replace", is_flag=True, help="Overwrite runs that already exist in this home.")
 def import_(src: str, replace: bool) -> None:
-    """Import runs exported from another home (a folder or a .zip file)."""
+    """Import runs exported from another home.
+
+    SRC is a folder or a .zip file written by `guildlike export`. Runs
+    that already exist in this home are skipped unless --replace.
+
+    Examples:
+
+    \b
+      guildlike import failed.zip
+      guildlike import archive --replace
+    """
     ctx = make_context()
     done, skipped = transfer.import_runs(ctx, Path(src).absolute(), replace)
     for rid in skipped:
