@@ -40,6 +40,9 @@ def init_run_dir(ctx: Context, run_id: str, staging: bool = False) -> Run:
     With ``staging`` the folder is made at ``staging_path`` and
     ``publish_run_dir`` moves it into place once complete.
     """
+    from .runids import check
+
+    check(run_id)  # never a path: '/abs', '../x', '.hidden' or 'x.tmp'
     ensure_dir(ctx.runs_dir)
     run = run_for_id(ctx, run_id)
     if staging:
