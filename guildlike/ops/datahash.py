@@ -110,6 +110,7 @@ def digest_of(hashes: dict[str, dict[str, Any]]) -> str:
 
 def read(run_dir: Path) -> dict[str, dict[str, Any]]:
     try:
-        return json.loads(data_path(run_dir).read_text())
+        data: dict[str, dict[str, Any]] = json.loads(data_path(run_dir).read_text())
+        return data
     except (OSError, ValueError):
         return {}
