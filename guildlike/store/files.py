@@ -98,10 +98,11 @@ def read_file(run_dir: Path, rel: str) -> bytes:
         raise GuildlikeError(f"no such file {rel} in run {run_dir.name}") from None
     except OSError as e:
         raise GuildlikeError(f"cannot read {rel}: {(e.strerror or str(e)).lower()}") from None
-    with os.fdopen(fd, "rb") as f:
-        mode = os.fstat(fd).st_mode
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
         if stat.S_ISDIR(mode):
             raise GuildlikeError(f"{rel} is a directory")
-        if not stat.S_ISREG(mode):
-            raise GuildlikeError(f"cannot read {rel}: not a regular file")
+        raise GuildlikeError(f"cannot read {rel}: not a regular file")
+    with os.fdopen(fd, "rb") as f:
         return f.read()

@@ -98,6 +98,7 @@ def test_links_between_imported_runs_still_import(genv: Env) -> None:
     pytest.param([("runs/x.prepare/f", "file", "0\n")], "refusing run folder", id="prepare"),
     pytest.param(_run(A) + [(f"runs/{A}/f", "file", "1"), (f"runs/{A}/f", "file", "2")], "appears twice", id="twice"),
 ])
+@pytest.mark.filterwarnings("ignore:Duplicate name")
 def test_bad_names_and_links(genv: Env, entries: list[tuple[str, str, str]], says: str) -> None:
     genv.ok("run", "-y", "quick")
     refused(genv, "import", str(_zip(genv.tmp / "bad.zip", entries)), says=says)
