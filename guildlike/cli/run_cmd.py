@@ -9,6 +9,7 @@ import click
 from ..errors import UsageError
 from ..guildfile.opdef import OpDef
 from ..ops.options import RunOptions
+from ..store.runids import RULE as RUN_ID_RULE
 from .common import Command, confirm, make_context
 from .ui import out
 
@@ -78,11 +79,7 @@ def _print_plan(ctx: Any, spec: str, flag_args: list[str], opts: RunOptions) -> 
 @click.argument("flags", nargs=-1)
 @click.option("-l", "--label", help="Label for the run (may use ${flag} references).")
 @click.option("-t", "--tag", "tags", multiple=True, help="Tag for the run (may be repeated).")
-@click.option(
-    "--run-id",
-    help="Use this id for the new run: a letter or digit, then up to 127 letters, digits, "
-    "'_', '.' or '-', not ending in '.tmp' or '.prepare'.",
-)
+@click.option("--run-id", help=f"Use this id for the new run: {RUN_ID_RULE}.")
 @click.option("--stage", is_flag=True, help="Stage the run without starting it.")
 @click.option("--start", "start", metavar="RUN", help="Start a staged run.")
 @click.option("--restart", "restart", metavar="RUN", help="Restart a run in its own directory.")
@@ -134,7 +131,7 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
         from ..store import runids
 
         if not runids.is_valid(kw["run_id"]):
-            raise UsageError(f"invalid --run-id {kw['run_id']!r}: use {runids.RULE}")
+            raise UsageError(f"invalid --run-id {kw['run_id']!r}: use {RUN_ID_RULE}")
     opts = RunOptions(
         label=kw["label"],
         tags=list(kw["tags"]),

@@ -174,6 +174,9 @@ class _BytesNameInfo(zipfile.ZipInfo):
 
 def _export_zip(ctx: Context, dest: Path, runs: list[Run]) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)  # as an archive written in place would be
     os.close(fd)
     try:
         with tempfile.TemporaryDirectory() as tmp:

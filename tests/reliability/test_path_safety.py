@@ -162,3 +162,15 @@ def test_export_of_a_running_run_is_refused(genv: Env) -> None:
     assert_clean_error(res)
     assert "it is running; wait for it to finish" in res.err
     assert not (genv.tmp / "x.zip").exists()
+
+
+def test_exported_zip_has_the_usual_mode(genv: Env) -> None:
+    genv.ok("run", "-y", "quick")
+    genv.ok("export", "-y", str(genv.tmp / "a.zip"), env={})
+    assert (genv.tmp / "a.zip").stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
