@@ -107,8 +107,8 @@ class RunBusy(GuildlikeError):
         self.other_process = other_process
         if action == "delete":
             msg, hint = f"cannot delete running run {run_id}", "Stop it first."
-        elif action == "replace":
-            msg, hint = f"cannot replace run {run_id}: it is running", "Stop it first or wait for it to finish."
+        elif action in ("replace", "export"):
+            msg, hint = f"cannot {action} run {run_id}: it is running", "Stop it first or wait for it to finish."
         else:
             msg, hint = f"run {run_id} is still running", "Stop it first or wait for it to finish."
             if other_process:

@@ -12,6 +12,8 @@ from ..ops.engine import Engine
 from ..ops.opdefs import decode_flag_args, resolve_opdef
 from ..ops.options import RunOptions
 from ..ops.restart import find_run
+from ..store import runids
+from ..store.runids import RULE as RUN_ID_RULE
 from ..util.yamlutil import encode_value
 from .common import Command, confirm, make_context
 from .rows import table
@@ -75,7 +77,7 @@ def _print_plan(ctx: Any, spec: str, flag_args: list[str], opts: RunOptions) -> 
 @click.argument("flags", nargs=-1)
 @click.option("-l", "--label", help="Label for the run (may use ${flag} references).")
 @click.option("-t", "--tag", "tags", multiple=True, help="Tag for the run (may be repeated).")
-@click.option("--run-id", help="Use this id for the new run.")
+@click.option("--run-id", help=f"Use this id for the new run: {RUN_ID_RULE}.")
 @click.option("--stage", is_flag=True, help="Stage the run without starting it.")
 @click.option("--start", "start", metavar="RUN", help="Start a staged run.")
 @click.option("--restart", "restart", metavar="RUN", help="Restart a run in its own directory.")
@@ -179,6 +181,8 @@ def _check_usage(kw: dict[str, Any]) -> None:
         raise UsageError("--minimize and --maximize cannot be used together")
     if kw["plan"] and not kw["restart"]:
         raise UsageError("--plan is used with --restart RUN")
+    if kw["run_id"] is not None and not runids.is_valid(kw["run_id"]):
+        raise UsageError(f"invalid --run-id {kw['run_id']!r}: use {RUN_ID_RULE}")
 
 
 _OPTION_NAMES = (

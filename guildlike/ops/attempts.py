@@ -78,8 +78,13 @@ def source_hashes(run_dir: Path) -> dict[str, str]:
         return {}
 
 
-def record_data(run: Run) -> str:
-    return datahash.record(run.path, source_hashes(run.path))
+def record_data(run: Run) -> str | None:
+    """The digest of the run's outputs; None when they cannot be hashed (the
+    run's end is written all the same, and its LOCK removed)."""
+    try:
+        return datahash.record(run.path, source_hashes(run.path))
+    except (OSError, ValueError):
+        return None
 
 
 def restart_count(run: Run) -> int:

@@ -6,6 +6,10 @@ size, by path relative to the run directory. Left out: ``.guild``, links
 the project source unless the run changed it. Files larger than
 ``GUILDLIKE_HASH_LIMIT`` bytes (default 1 GiB) get a fingerprint instead:
 ``fp:`` + sha256 of the size, the first MiB and the last MiB.
+
+Only regular files are hashed: a FIFO, socket or device in the run
+directory is left out (opening a FIFO would block). A file name that is
+not UTF-8 is kept as the file system gives it (``os.fsdecode``).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +27,22 @@ CHUNK = 1024 * 1024
 DEFAULT_LIMIT = 1024 * 1024 * 1024
 
 
-def _file_hash(path: Path, size: int, limit: int) -> str:
+def _open_regular(path: Path) -> int | None:
+    """A descriptor of ``path`` when it is a regular file (not a link, FIFO,
+    socket or device), else None; ``O_NONBLOCK`` keeps a FIFO from blocking."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    if stat.S_ISREG(os.fstat(fd).st_mode):
+        return fd
+    os.close(fd)
+    return None
+
+
+def _file_hash(path: Path, size: int, limit: int) -> str | None:
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    fd = _open_regular(path)
+    if fd is None:
+        return None
+    with os.fdopen(fd, "rb") as f:
         if size > limit:
             h.update(str(size).encode())
             h.update(f.read(CHUNK))
@@ -57,10 +75,15 @@ def hash_outputs(run_dir: Path, source_files: dict[str, str], limit: int = DEFAU
                 continue
             rel = os.path.normpath(os.path.join(rel_dir, name)).replace(os.sep, "/")
             try:
-                size = os.path.getsize(full)
-                digest = _file_hash(Path(full), size, limit)
+                st = os.lstat(full)
+                if not stat.S_ISREG(st.st_mode):
+                    continue
+                digest = _file_hash(Path(full), st.st_size, limit)
             except OSError:
                 continue
+            if digest is None:
+                continue
+            size = st.st_size
             if source_files.get(rel) == digest:
                 continue
             out[rel] = {"sha256": digest, "size": size}
@@ -81,7 +104,7 @@ def record(run_dir: Path, source_files: dict[str, str], limit: int = DEFAULT_LIM
 def digest_of(hashes: dict[str, dict[str, Any]]) -> str:
     h = hashlib.sha256()
     for rel in sorted(hashes):
-        h.update(rel.encode() + b"\0" + hashes[rel]["sha256"].encode() + b"\n")
+        h.update(os.fsencode(rel) + b"\0" + hashes[rel]["sha256"].encode() + b"\n")
     return h.hexdigest()
 
 

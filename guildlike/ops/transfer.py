@@ -6,6 +6,12 @@ machine, fixed and restarted there. Import refuses any entry that would land
 outside the home (absolute paths, ``..``, links pointing outside the
 imported runs) and never overwrites an existing run unless asked. Secret
 looking environment variables are dropped from exported runs.
+
+Export refuses a running run and a destination inside the home's runs or
+trash. A zip file is written beside its destination and moved into place
+only when complete, so a failed export never damages an earlier archive.
+File names are bytes: a name that is not UTF-8 is stored as it is.
+Import lives in ``importing`` (with ``archive`` and ``extract``).
 """
 
 from __future__ import annotations
@@ -15,8 +21,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
-import zlib
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from ..context import Context
 from ..errors import GuildlikeError, RunBusy, TransferError
@@ -24,8 +29,11 @@ from ..store import attrs as attrs_mod
 from ..store import status as status_mod
 from ..store import store
 from ..store.run import Run
-from ..util.files import ensure_dir, remove_tree, store_error
+from ..util.files import remove_tree
 from ..util.secrets import scrub
+from .importing import import_runs
+
+__all__ = ["TransferError", "closure", "export_runs", "import_runs"]
 
 
 def _linked_ids(run_dir: Path) -> list[str]:
@@ -76,6 +84,8 @@ def _scrub_env(ctx: Context, run_dir: Path) -> None:
 
 def export_runs(ctx: Context, dest: Path, runs: list[Run]) -> list[Run]:
     all_runs = closure(ctx, runs)
+    _check_dest(ctx, dest, all_runs)
+    _check_not_running(all_runs)
     try:
         if dest.suffix == ".zip":
             _export_zip(ctx, dest, all_runs)
@@ -86,158 +96,110 @@ def export_runs(ctx: Context, dest: Path, runs: list[Run]) -> list[Run]:
     return all_runs
 
 
+def _inside(path: str, base: str) -> bool:
+    return path == base or path.startswith(base.rstrip(os.sep) + os.sep)
+
+
+def _check_dest(ctx: Context, dest: Path, runs: list[Run]) -> None:
+    """Refuse a destination inside the home's runs or trash (or a run):
+    the export would copy into what it is copying, or make a bogus run."""
+    real = os.path.realpath(dest)
+    written = [real] if dest.suffix == ".zip" else [real, os.path.join(real, "runs")]
+    bases = [ctx.runs_dir, ctx.home / "trash"] + [r.path for r in runs]
+    for base in (os.path.realpath(b) for b in bases):
+        if any(_inside(w, base) for w in written):
+            raise TransferError(
+                f"cannot export to {dest}: it is inside this home's runs or trash; choose a place outside them"
+            )
+
+
+def _check_not_running(runs: list[Run]) -> None:
+    for run in runs:
+        if run.status == status_mod.RUNNING:
+            raise RunBusy(run.id, "export")
+
+
+def _skip_special(dirpath: str, names: list[str]) -> set[str]:
+    """FIFOs, sockets and devices are not copied (reading a FIFO would hang)."""
+    skip = set()
+    for name in names:
+        try:
+            mode = os.lstat(os.path.join(dirpath, name)).st_mode
+        except OSError:
+            continue
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+            skip.add(name)
+    return skip
+
+
 def _export_dir(ctx: Context, dest: Path, runs: list[Run]) -> None:
     base = dest / "runs"
     base.mkdir(parents=True, exist_ok=True)
     for run in runs:
-        target = base / run.id
-        if target.exists():
-            raise TransferError(f"{target} exists: export to an empty folder")
-        shutil.copytree(run.path, target, symlinks=True)
-        _scrub_env(ctx, target)
+        if os.path.lexists(base / run.id):
+            raise TransferError(f"{base / run.id} exists: export to an empty folder")
+    made: list[Path] = []
+    try:
+        for run in runs:
+            target = base / run.id
+            made.append(target)
+            shutil.copytree(run.path, target, symlinks=True, ignore=_skip_special)
+            _scrub_env(ctx, target)
+    except BaseException:
+        for target in made:  # a failed export leaves no partial run behind
+            if os.path.lexists(target):
+                remove_tree(target)
+        raise
+
+
+class _BytesNameInfo(zipfile.ZipInfo):
+    """An entry whose name is stored as the file system's bytes: flagged
+    UTF-8 when it is, else as is (readers on Unix take it as bytes)."""
+
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:
+        raw = os.fsencode(self.filename)
+        try:
+            raw.decode("ascii")
+            return raw, self.flag_bits
+        except UnicodeDecodeError:
+            pass
+        try:
+            raw.decode("utf-8")
+            return raw, self.flag_bits | 0x800
+        except UnicodeDecodeError:
+            return raw, self.flag_bits & ~0x800
 
 
 def _export_zip(ctx: Context, dest: Path, runs: list[Run]) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        _export_dir(ctx, Path(tmp), runs)
-        with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
-            for dirpath, dirnames, filenames in os.walk(tmp):
-                for name in sorted(dirnames + filenames):
-                    full = os.path.join(dirpath, name)
-                    arc = os.path.relpath(full, tmp).replace(os.sep, "/")
-                    if os.path.islink(full):
-                        info = zipfile.ZipInfo(arc)
-                        info.external_attr = (stat.S_IFLNK | 0o777) << 16
-                        zf.writestr(info, os.readlink(full))
-                    elif os.path.isfile(full):
-                        zf.write(full, arc)
-                    elif os.path.isdir(full):
-                        zf.writestr(zipfile.ZipInfo(arc + "/"), b"")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)  # as an archive written in place would be
+    os.close(fd)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            _export_dir(ctx, Path(tmp), runs)
+            with zipfile.ZipFile(tmp_name, "w", zipfile.ZIP_DEFLATED) as zf:
+                _zip_tree(zf, tmp)
+        os.replace(tmp_name, dest)
+    except BaseException:
+        os.unlink(tmp_name)
+        raise
 
 
-def _check_entry(arc: str) -> tuple[str, str]:
-    """(run id, path inside the run) for a safe entry name, or TransferError."""
-    if arc.startswith("/") or arc.startswith("\\") or (len(arc) > 1 and arc[1] == ":"):
-        raise TransferError(f"refusing archive entry {arc!r}: absolute path")
-    parts = PurePosixPath(arc).parts
-    if ".." in parts:
-        raise TransferError(f"refusing archive entry {arc!r}: '..' in path")
-    if len(parts) < 2 or parts[0] != "runs":
-        raise TransferError(f"refusing archive entry {arc!r}: not under runs/")
-    return parts[1], "/".join(parts[2:])
-
-
-def _check_link(arc: str, target: str, ids: set[str]) -> None:
-    if os.path.isabs(target):
-        raise TransferError(f"refusing link {arc!r} -> {target!r}: absolute target")
-    resolved = os.path.normpath(os.path.join(os.path.dirname(arc), target))
-    parts = PurePosixPath(resolved.replace(os.sep, "/")).parts
-    if len(parts) < 2 or parts[0] != "runs" or parts[1] not in ids:
-        raise TransferError(f"refusing link {arc!r} -> {target!r}: points outside the imported runs")
-
-
-def _entries_from_dir(src: Path) -> list[tuple[str, str, str | None]]:
-    """(archive path, kind, link target) for a folder export."""
-    out: list[tuple[str, str, str | None]] = []
-    base = src
-    for dirpath, dirnames, filenames in os.walk(base):
-        for name in dirnames + filenames:
+def _zip_tree(zf: zipfile.ZipFile, tmp: str) -> None:
+    for dirpath, dirnames, filenames in os.walk(tmp):
+        for name in sorted(dirnames + filenames):
             full = os.path.join(dirpath, name)
-            arc = os.path.relpath(full, base).replace(os.sep, "/")
+            arc = os.path.relpath(full, tmp).replace(os.sep, "/")
             if os.path.islink(full):
-                out.append((arc, "link", os.readlink(full)))
+                info = _BytesNameInfo(arc)
+                info.external_attr = (stat.S_IFLNK | 0o777) << 16
+                zf.writestr(info, os.fsencode(os.readlink(full)))
+            elif os.path.isfile(full):
+                info = _BytesNameInfo.from_file(full, arc)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with open(full, "rb") as f_in, zf.open(info, "w") as f_out:
+                    shutil.copyfileobj(f_in, f_out, 1024 * 1024)
             elif os.path.isdir(full):
-                out.append((arc, "dir", None))
-            else:
-                out.append((arc, "file", None))
-        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
-    return out
-
-
-def _entries_from_zip(zf: zipfile.ZipFile) -> list[tuple[str, str, str | None]]:
-    out: list[tuple[str, str, str | None]] = []
-    for info in zf.infolist():
-        name = info.filename.rstrip("/")
-        mode = info.external_attr >> 16
-        if stat.S_ISLNK(mode):
-            out.append((name, "link", zf.read(info).decode("utf-8")))
-        elif info.is_dir():
-            out.append((name, "dir", None))
-        else:
-            out.append((name, "file", None))
-    return out
-
-
-def import_runs(ctx: Context, src: Path, replace: bool = False) -> tuple[list[str], list[str]]:
-    """Bring the runs in ``src`` into the home: (imported ids, skipped existing ids)."""
-    if not src.exists():
-        raise TransferError(f"{src} does not exist")
-    try:
-        zf = zipfile.ZipFile(src) if src.suffix == ".zip" or zipfile.is_zipfile(src) else None
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise TransferError(f"cannot read {src}: {e}") from None
-    if zf is None and not src.is_dir():
-        raise TransferError(f"cannot read {src}: not a folder or a .zip file")
-    try:
-        try:
-            entries = _entries_from_zip(zf) if zf else _entries_from_dir(src)
-        except (zipfile.BadZipFile, UnicodeDecodeError, OSError) as e:
-            raise TransferError(f"cannot read {src}: {e}") from None
-        checked = [(arc, kind, target, *_check_entry(arc)) for arc, kind, target in entries if arc != "runs"]
-        ids = {rid for *_, rid, _inner in checked}
-        for arc, kind, target, _rid, inner in checked:
-            if kind == "link":
-                _check_link(arc, target or "", ids)
-            if not inner and kind != "dir":
-                raise TransferError(f"refusing archive entry {arc!r}: a run must be a folder")
-        for rid in ids:
-            if not rid or rid.startswith(".") or "/" in rid:
-                raise TransferError(f"refusing run folder {rid!r}")
-        ensure_dir(ctx.runs_dir)
-        existing = {rid for rid in ids if os.path.lexists(ctx.runs_dir / rid)}
-        if replace:
-            busy = sorted(rid for rid in existing if store.run_for_id(ctx, rid).status == status_mod.RUNNING)
-            if busy:
-                raise RunBusy(busy[0], "replace")
-        if existing and not replace:
-            skipped = sorted(existing)
-        else:
-            skipped = []
-        todo = sorted(ids - set(skipped))
-        try:
-            # The pid in the name lets `check` remove what a killed import left.
-            staging = Path(tempfile.mkdtemp(prefix=f".import-{os.getpid()}-", dir=str(ctx.home)))
-        except OSError as e:
-            raise store_error(e, ctx.home) from e
-        try:
-            for arc, kind, target, rid, inner in checked:
-                if rid not in todo:
-                    continue
-                dest = staging / rid / inner if inner else staging / rid
-                if kind == "dir":
-                    dest.mkdir(parents=True, exist_ok=True)
-                elif kind == "link":
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    os.symlink(target or "", dest)
-                else:
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    if zf:
-                        with zf.open(arc) as f_in, open(dest, "wb") as f_out:
-                            shutil.copyfileobj(f_in, f_out)
-                    else:
-                        shutil.copyfile(src / arc, dest)
-            for rid in todo:
-                final = ctx.runs_dir / rid
-                if os.path.lexists(final):
-                    remove_tree(final)
-                os.replace(staging / rid, final)
-        except OSError as e:
-            raise TransferError(f"cannot import {src}: {e.strerror or e}") from e
-        except (zipfile.BadZipFile, EOFError, zlib.error) as e:
-            raise TransferError(f"cannot read {src}: {e}") from None
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        return todo, skipped
-    finally:
-        if zf:
-            zf.close()
+                zf.writestr(_BytesNameInfo(arc + "/"), b"")

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..context import Context
 from ..errors import RunBusy, RunStoreError
 from ..util.files import ensure_dir, remove_tree
-from . import index, status
+from . import index, runids, status
 from .filters import RunFilter
 from .run import Run
 from .scan import STAGING_SUFFIX
@@ -39,6 +39,7 @@ def init_run_dir(ctx: Context, run_id: str, staging: bool = False) -> Run:
     With ``staging`` the folder is made at ``staging_path`` and
     ``publish_run_dir`` moves it into place once complete.
     """
+    runids.check(run_id)  # never a path: '/abs', '../x', '.hidden' or 'x.tmp'
     ensure_dir(ctx.runs_dir)
     run = run_for_id(ctx, run_id)
     if staging:

@@ -11,12 +11,13 @@ import contextlib
 import io
 import os
 import string
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from guildlike.errors import GuildlikeError
@@ -221,10 +222,11 @@ def _cli_env(home: Path, cwd: Path) -> Iterator[tuple[io.StringIO, io.StringIO]]
 
 @pytest.fixture(scope="module")
 def cli_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    from reliability_support import PROJECT
     import shutil
     import subprocess
     import sys
+
+    from reliability_support import PROJECT
 
     base = tmp_path_factory.mktemp("cli")
     project = base / "project"
@@ -263,3 +265,116 @@ def test_cli_never_shows_a_traceback(cli_home: tuple[Path, Path], argv: list[str
     if code not in (0, 4):  # 4: a confirmation answered (EOF) with no
         first = err.getvalue().strip().splitlines()
         assert first, (argv, code, out.getvalue())
+
+
+# -- archives and run ids ------------------------------------------------------
+
+_IDS = ["a" * 32, "b" * 32, "x.tmp", ".hidden", "c", "Run-1"]
+_pieces_path = st.sampled_from(["..", ".", "", "a", "b", "esc", ".guild", "LOCK", "PENDING", "s", "\n", "\\", "é",
+                                "C:", "runs"] + _IDS)
+_rel = st.lists(_pieces_path, max_size=5).map("/".join)
+member_names = st.one_of(
+    st.tuples(st.sampled_from(_IDS), _rel).map(lambda t: f"runs/{t[0]}/{t[1]}".rstrip("/")),
+    _rel, st.text(max_size=12),
+)
+link_targets = st.one_of(_rel, st.sampled_from(["/etc", "/", "../../..", "../" + _IDS[1] + "/out/x", ""]),
+                         st.text(max_size=8))
+members = st.lists(st.tuples(member_names, st.sampled_from(["file", "dir", "link"]), link_targets), max_size=8)
+
+
+def _write_zip(path: Path, entries: list[tuple[str, str, str]]) -> None:
+    import stat
+    import warnings
+    import zipfile
+
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as zf:
+        warnings.simplefilter("ignore")  # duplicate names are part of the draw
+        for raw, kind, target in entries:
+            name = raw or "x"  # zipfile cannot write an empty name
+            if kind == "link":
+                info = zipfile.ZipInfo(name)
+                info.external_attr = (stat.S_IFLNK | 0o777) << 16
+                zf.writestr(info, target)
+            elif kind == "dir":
+                zf.writestr(name.rstrip("/") + "/", b"")
+            else:
+                zf.writestr(name, "data")
+
+
+def _tree(base: Path, skip: Path) -> set[str]:
+    out = set()
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = [d for d in dirnames if Path(dirpath, d) != skip]
+        out.update(os.path.relpath(os.path.join(dirpath, n), base) for n in dirnames + filenames)
+    return out
+
+
+_A, _B = _IDS[0], _IDS[1]
+# Each link reads as inside the imported runs; the kernel follows d/s first.
+_CHAIN = [(f"runs/{_B}/x", "file", ""), (f"runs/{_A}/d/s", "link", f"../../{_B}"),
+          (f"runs/{_A}/esc", "link", f"d/s/../../../{_A}")]
+
+
+@cfg(150)
+@given(members, st.booleans(), st.booleans())
+@example(_CHAIN, False, False)
+@example(_CHAIN + [(f"runs/{_A}/esc/EVIL", "file", "")], False, False)
+@example([(f"runs/{_A}/x", "link", f"../{_B}/out/secret"), (f"runs/{_B}/f", "file", "")], False, True)
+def test_archives_stay_inside_the_home(entries: list[tuple[str, str, str]], replace: bool, kept: bool) -> None:
+    """Import either succeeds inside the home or fails with one line; nothing
+    outside the home is written, and no imported link leads out of the runs."""
+    import tempfile
+
+    from guildlike.context import Context
+    from guildlike.ops.transfer import import_runs
+    from guildlike.store import runids
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        home = base / "home"
+        (base / "outside").mkdir()
+        (base / "outside" / "secret").write_text("secret")
+        if kept:  # a run already in the home, holding a link out (as an op may make)
+            (home / "runs" / _IDS[1]).mkdir(parents=True)
+            os.symlink(str(base / "outside"), home / "runs" / _IDS[1] / "out")
+        _write_zip(base / "in.zip", entries)
+        before = _tree(base, home)
+        try:
+            done, _skipped = import_runs(Context(home=home, cwd=base), base / "in.zip", replace)
+        except GuildlikeError as e:
+            assert "\n" not in e.message and e.message, e.message
+            done = []
+        assert _tree(base, home) == before
+        runs_real = os.path.realpath(home / "runs")
+        for rid in done:
+            assert runids.is_valid(rid)
+            for dirpath, dirnames, filenames in os.walk(home / "runs" / rid):
+                for name in dirnames + filenames:
+                    full = os.path.join(dirpath, name)
+                    if os.path.islink(full):
+                        assert os.path.realpath(full).startswith(runs_real + os.sep), (full, os.readlink(full))
+        assert not [n for n in os.listdir(home) if n.startswith(".import-")] if home.exists() else True
+
+
+@cfg(300)
+@given(st.one_of(st.text(max_size=20), st.sampled_from(["/abs", "../x", ".h", "x.tmp", "a.prepare", "a\n", "ok-1"])))
+def test_run_ids_name_a_listed_run_or_are_refused(rid: str) -> None:
+    import tempfile
+
+    from guildlike.context import Context
+    from guildlike.store import runids, store
+    from guildlike.store.filters import RunFilter
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        ctx = Context(home=base / "home", cwd=base)
+        try:
+            run = store.init_run_dir(ctx, rid)
+        except GuildlikeError as e:
+            assert not runids.is_valid(rid)
+            assert "\n" not in e.message
+            assert _tree(base, base / "home") == set()
+            return
+        assert runids.is_valid(rid)
+        assert run.path.parent == ctx.runs_dir
+        assert [r.id for r in store.scan_runs(ctx, RunFilter())] == [rid]
