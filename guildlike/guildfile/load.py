@@ -111,10 +111,11 @@ def _parse(path: Path, text: str, cache_dir: Path | None) -> Any:
     """
     cache_file = None
     if cache_dir is not None:
-        cache_file = cache_dir / (hashlib.sha256(text.encode("utf-8")).hexdigest() + ".json")
+        # The "v2" key leaves out entries cached before documents were bounded.
+        cache_file = cache_dir / (hashlib.sha256(b"v2\0" + text.encode("utf-8")).hexdigest() + ".json")
         try:
             return json.loads(cache_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             pass
     try:
         data = yamlutil.load(text) if text.strip() else {}
