@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..util.text import escape_text
 from .common import make_context
 from .ui import out
 
@@ -18,6 +19,6 @@ def check(repair: bool) -> None:
     ctx = make_context()
     report = doctor.check(ctx, repair)
     for line in report.lines:
-        out(line)
+        out(escape_text(line))
     if report.unrepaired:
         raise GuildlikeError(f"{report.unrepaired} problem(s) left unrepaired")

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from .common import Command, build_filter, filter_options, make_context, select_one
+from ..util.text import escape_text
 from .ui import out
 
 
@@ -35,4 +36,4 @@ def ls(run: str | None, path: str | None, full_path: bool, no_format: bool, show
     else:
         lines = [f"{r.path}:"] + [f"  {e}" for e in entries]
     if lines:
-        out("\n".join(lines))
+        out("\n".join(escape_text(line) for line in lines))

@@ -9,6 +9,7 @@ import click
 
 from ..store import rows, store
 from .common import Command, build_filter, confirm, expand_status_args, filter_options, make_context, run_rows, select_one, select_runs
+from ..util.text import escape_text
 from .ui import err, out
 
 DEFAULT_LIMIT = 20
@@ -180,7 +181,7 @@ def info(run: str | None, as_json: bool, **kw: Any) -> None:
             lines += [f"  {k}: {v:f} (step {s})" for k, (v, s) in val.items()]
         else:
             lines.append(f"{name}: {val}")
-    out("\n".join(lines))
+    out("\n".join(escape_text(line) for line in lines))
 
 
 def _change_runs(verb: str, deleted: bool, default_yes: bool, runs_arg: tuple[str, ...], yes: bool, kw: dict[str, Any]) -> None:

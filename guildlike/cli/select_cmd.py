@@ -8,6 +8,7 @@ import click
 
 from ..errors import GuildlikeError
 from .common import Command, build_filter, filter_options, make_context, select_one
+from ..util.text import escape_text
 from .ui import out
 
 
@@ -19,7 +20,7 @@ def format_attr(run: Any, name: str) -> str:
     if name == "status":
         return run.status
     if name in ("label",):
-        return run.label
+        return escape_text(run.label)
     # Read from the run directory: a listing may hold a cached copy that
     # is not the attribute file as written (an absent ``tags`` as ``[]``).
     val = attrs.read(run.path, name)
@@ -31,7 +32,7 @@ def format_attr(run: Any, name: str) -> str:
         return yamlutil.dump(val).rstrip("\n")
     if isinstance(val, bool):
         return "true" if val else "false"
-    return str(val)
+    return escape_text(str(val))
 
 
 @click.command(cls=Command)

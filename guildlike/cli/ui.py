@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import threading
 
+from ..util.text import escape_lines, escape_text
+
 
 class TerminalUI:
     """Writes are serialised: trials running in parallel threads never mix
@@ -23,13 +25,13 @@ class TerminalUI:
         with self._lock:
             self._clear_progress()
             sys.stdout.flush()
-            sys.stderr.write(f"INFO: [guildlike] {msg}\n")
+            sys.stderr.write(f"INFO: [guildlike] {escape_text(msg)}\n")
             sys.stderr.flush()
 
     def message(self, msg: str) -> None:
         with self._lock:
             self._clear_progress()
-            sys.stdout.write(msg + "\n")
+            sys.stdout.write(escape_lines(msg) + "\n")
             sys.stdout.flush()
 
     def stream(self, data: bytes, err: bool) -> None:
@@ -43,17 +45,20 @@ class TerminalUI:
     def progress(self, msg: str) -> None:
         if sys.stderr.isatty():
             with self._lock:
-                sys.stderr.write(f"\r\033[K{msg}")
+                sys.stderr.write(f"\r\033[K{escape_text(msg)}")
                 sys.stderr.flush()
                 self._progress_shown = True
 
 
 def err(msg: str) -> None:
+    """A message on stderr; control characters in it are escaped (see util/text.py)."""
     sys.stdout.flush()
-    sys.stderr.write(msg + "\n")
+    sys.stderr.write(escape_lines(msg) + "\n")
     sys.stderr.flush()
 
 
 def out(msg: str) -> None:
-    sys.stdout.write(msg + "\n")
+    """Lines on stdout; control characters within each line are escaped, so
+    callers escape a value that may hold a newline before joining lines."""
+    sys.stdout.write(escape_lines(msg) + "\n")
     sys.stdout.flush()

@@ -161,10 +161,15 @@ def read_row(run_id: str, run_dir: Path, sig: int) -> tuple[Any, ...] | None:
         init,
         started or init or 0,
         exit_status,
-        str(label),
+        _sql_text(str(label)),
         json.dumps([str(t) for t in tags]),
-        damaged,
+        _sql_text(damaged),
     )
+
+
+def _sql_text(text: str) -> str:
+    """SQLite stores UTF-8: a lone surrogate (from a JSON escape) is kept as its escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _meta(conn: sqlite3.Connection) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from reliability_support import Env
 
 SCRIPT = "f = 1.0\ng = [0.5]\nprint('f', type(f).__name__, repr(f))\nprint('g', repr(g))\n"

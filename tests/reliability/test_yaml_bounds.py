@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
+from reliability_support import Env, assert_clean_error
 
 from guildlike.util import yamlutil
-from reliability_support import Env, assert_clean_error
 
 
 def alias_bomb(levels: int = 7, width: int = 9) -> str:
