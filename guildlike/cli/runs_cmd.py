@@ -86,11 +86,7 @@ def _read_fresh(ctx: Any, listed: Any) -> tuple[Any, list[str]]:
             run.get(name)
         except (RunStoreError, OSError):
             run._cache[name] = None
-    for name, kind in (("flags", dict), ("tags", list), ("attempts", list), ("cmd", list)):
-        val = run.get(name)
-        if val is not None and not isinstance(val, kind):
-            problems.append(f"attribute {name} is not a {kind.__name__}")
-            run._cache[name] = None
+    problems += [run.bad_attrs[name] for name in sorted(run.bad_attrs)]
     return run, problems
 
 

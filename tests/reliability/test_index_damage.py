@@ -9,10 +9,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from reliability_support import Env, assert_clean_error
 
 from guildlike.context import Context
 from guildlike.store import opref, store
-from reliability_support import Env, assert_clean_error
 
 N_RUNS = 40
 
