@@ -42,12 +42,22 @@ def _find_source(module: str) -> str:
     raise SystemExit(1)
 
 
+def _literal(val: Any) -> ast.expr:
+    """``val`` as an expression node; floats such as inf and nan stay floats
+    (their repr is no Python literal)."""
+    if isinstance(val, list):
+        return ast.List(elts=[_literal(v) for v in val], ctx=ast.Load())
+    if isinstance(val, dict):
+        return ast.Dict(keys=[_literal(k) for k in val], values=[_literal(v) for v in val.values()])
+    return ast.Constant(value=val)
+
+
 class _SetFlags(ast.NodeTransformer):
     def __init__(self, flags: dict[str, Any]) -> None:
         self.flags = flags
 
     def _const(self, name: str) -> ast.expr:
-        return ast.parse(repr(self.flags[name]), mode="eval").body
+        return _literal(self.flags[name])
 
     def visit_Module(self, node: ast.Module) -> ast.Module:
         for stmt in node.body:

@@ -6,6 +6,7 @@ import click
 
 from ..errors import GuildlikeError
 from ..store import doctor
+from ..util.text import escape_text
 from .common import make_context
 from .ui import out
 
@@ -30,6 +31,6 @@ def check(repair: bool) -> None:
     ctx = make_context()
     report = doctor.check(ctx, repair)
     for line in report.lines:
-        out(line)
+        out(escape_text(line))
     if report.unrepaired:
         raise GuildlikeError(f"{report.unrepaired} problem(s) left unrepaired")

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ..ops import runlog
+from ..util.text import escape_text
 from .common import Command, build_filter, filter_options, make_context, select_one
 from .ui import out
 
@@ -38,4 +39,4 @@ def log(run: str | None, as_json: bool, **kw: Any) -> None:
     if as_json:
         out(json.dumps(doc, indent=2, default=str))
     else:
-        out("\n".join(runlog.tree(doc)))
+        out("\n".join(escape_text(line) for line in runlog.tree(doc)))

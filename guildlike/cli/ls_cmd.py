@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ..store import files
+from ..util.text import escape_text
 from .common import Command, build_filter, filter_options, make_context, select_one
 from .ui import out
 
@@ -49,4 +50,4 @@ def ls(
     else:
         lines = [f"{r.path}:"] + [f"  {e}" for e in entries]
     if lines:
-        out("\n".join(lines))
+        out("\n".join(escape_text(line) for line in lines))

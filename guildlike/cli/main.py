@@ -9,12 +9,14 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import traceback
 from typing import Any
 
 import click
 
 from .. import __version__
-from ..errors import GuildlikeError
+from ..errors import GuildlikeError, UsageError
+from ..util.text import escape_text
 
 COMMANDS = {
     "run": ("guildlike.cli.run_cmd", "run", "Run an operation."),
@@ -60,7 +62,7 @@ def _usage_error(e: click.UsageError, argv: list[str]) -> int:
     if len(words) >= 3 and words[-1] == "list" and "list" not in argv:
         words = words[:-1]
     path = " ".join(["guildlike"] + words[1:])
-    msg = e.format_message()
+    msg = escape_text(e.format_message())
     sys.stderr.write(f"guildlike: {msg}\n")
     if e.ctx is not None:
         sys.stderr.write(f"Try '{path} --help' for more information.\n")
@@ -70,16 +72,46 @@ def _usage_error(e: click.UsageError, argv: list[str]) -> int:
 def report(e: GuildlikeError) -> int:
     sys.stdout.flush()
     if e.message:
-        sys.stderr.write(f"guildlike: {e.message}\n" if e.prefix else f"{e.message}\n")
+        # Messages quote user input and run data: one line, control characters escaped.
+        msg = escape_text(e.message)
+        sys.stderr.write(f"guildlike: {msg}\n" if e.prefix else f"{msg}\n")
     for line in e.hints:
-        sys.stderr.write(line + "\n")
+        sys.stderr.write(escape_text(line) + "\n")
     sys.stderr.flush()
     return e.exit_code
+
+
+def _check_argv(argv: list[str]) -> None:
+    """Arguments are text: bytes that are not UTF-8 (held as lone surrogates) cannot be stored."""
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(f"argument '{arg}' is not valid UTF-8 text") from None
+
+
+def internal_error(e: BaseException) -> int:
+    """The last resort for a bug: one line and a hint, the traceback only with GUILDLIKE_DEBUG=1."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    if os.environ.get("GUILDLIKE_DEBUG") == "1":
+        traceback.print_exception(e)
+    detail = escape_text(f"{type(e).__name__}: {e}" if str(e) else type(e).__name__)
+    sys.stderr.write(f"guildlike: internal error: {detail[:500]}\n")
+    sys.stderr.write(
+        "This is a bug in guildlike: please report it, with the output of the command run again "
+        "with GUILDLIKE_DEBUG=1 set.\n"
+    )
+    sys.stderr.flush()
+    return 1
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        _check_argv(argv)
         cli.main(args=argv, prog_name="guildlike", standalone_mode=False)
         return 0
     except GuildlikeError as e:
@@ -94,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("\n")
         return 4
     except click.ClickException as e:
-        sys.stderr.write(f"guildlike: {e.format_message()}\n")
+        sys.stderr.write(f"guildlike: {escape_text(e.format_message())}\n")
         return e.exit_code
     except KeyboardInterrupt:
         return 130
@@ -104,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         except OSError:
             pass
         return 1
+    except Exception as e:  # noqa: BLE001 - a bug: never a traceback for the user
+        return internal_error(e)
 
 
 def run_main() -> Any:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import RunStoreError
 from ..store.run import Run
+from ..util.text import escape_text
 from ..util.timeutil import format_us
 
 MAX_PROJECT_WIDTH = 28
@@ -90,6 +91,7 @@ def table(rows: Sequence[Sequence[str]]) -> list[str]:
     """Columns left-aligned, padded to the widest cell, two spaces apart; the last unpadded."""
     if not rows:
         return []
+    rows = [[escape_text(c) for c in r] for r in rows]  # run data may hold control characters
     ncols = len(rows[0])
     widths = [max(len(r[i]) for r in rows) for i in range(ncols - 1)]
     out = []

@@ -13,6 +13,7 @@ from ..store import attrs as attrs_mod
 from ..store import doctor, store
 from ..store.run import Run
 from ..store.status import read_lock
+from ..util.text import escape_text
 from ..util.timeutil import format_us
 from ..util.yamlutil import encode_value
 from . import rows
@@ -124,11 +125,7 @@ def _read_fresh(ctx: Any, listed: Any) -> tuple[Any, list[str]]:
             run.get(name)
         except (RunStoreError, OSError):
             run._cache[name] = None
-    for name, kind in (("flags", dict), ("tags", list), ("attempts", list), ("cmd", list)):
-        val = run.get(name)
-        if val is not None and not isinstance(val, kind):
-            problems.append(f"attribute {name} is not a {kind.__name__}")
-            run._cache[name] = None
+    problems += [run.bad_attrs[name] for name in sorted(run.bad_attrs)]
     return run, problems
 
 
@@ -223,7 +220,7 @@ def info(run: str | None, as_json: bool, **kw: Any) -> None:
             lines += [f"  {k}: {v:f} (step {s})" for k, (v, s) in val.items()]
         else:
             lines.append(f"{name}: {val}")
-    out("\n".join(lines))
+    out("\n".join(escape_text(line) for line in lines))
 
 
 def _change_runs(

@@ -9,6 +9,7 @@ import click
 from ..errors import GuildlikeError
 from ..store import attrs
 from ..util import yamlutil
+from ..util.text import escape_text
 from ..util.timeutil import format_us
 from .common import Command, build_filter, filter_options, make_context, select_one
 from .ui import out
@@ -18,7 +19,7 @@ def format_attr(run: Any, name: str) -> str:
     if name == "status":
         return str(run.status)
     if name in ("label",):
-        return str(run.label)
+        return escape_text(run.label)
     # Read from the run directory: a listing may hold a cached copy that
     # is not the attribute file as written (an absent ``tags`` as ``[]``).
     val = attrs.read(run.path, name)
@@ -30,7 +31,7 @@ def format_attr(run: Any, name: str) -> str:
         return yamlutil.dump(val).rstrip("\n")
     if isinstance(val, bool):
         return "true" if val else "false"
-    return str(val)
+    return escape_text(str(val))
 
 
 @click.command(cls=Command)

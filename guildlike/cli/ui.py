@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..store.run import Run
+from ..util.text import escape_lines, escape_text
 from . import rows
 
 
@@ -30,13 +31,13 @@ class TerminalUI:
         with self._lock:
             self._clear_progress()
             sys.stdout.flush()
-            sys.stderr.write(f"INFO: [guildlike] {msg}\n")
+            sys.stderr.write(f"INFO: [guildlike] {escape_text(msg)}\n")
             sys.stderr.flush()
 
     def message(self, msg: str) -> None:
         with self._lock:
             self._clear_progress()
-            sys.stdout.write(msg + "\n")
+            sys.stdout.write(escape_lines(msg) + "\n")
             sys.stdout.flush()
 
     def stream(self, data: bytes, err: bool) -> None:
@@ -50,7 +51,7 @@ class TerminalUI:
     def progress(self, msg: str) -> None:
         if sys.stderr.isatty():
             with self._lock:
-                sys.stderr.write(f"\r\033[K{msg}")
+                sys.stderr.write(f"\r\033[K{escape_text(msg)}")
                 sys.stderr.flush()
                 self._progress_shown = True
 
@@ -65,11 +66,14 @@ class TerminalUI:
 
 
 def err(msg: str) -> None:
+    """A message on stderr; control characters in it are escaped (see util/text.py)."""
     sys.stdout.flush()
-    sys.stderr.write(msg + "\n")
+    sys.stderr.write(escape_lines(msg) + "\n")
     sys.stderr.flush()
 
 
 def out(msg: str) -> None:
-    sys.stdout.write(msg + "\n")
+    """Lines on stdout; control characters within each line are escaped, so
+    callers escape a value that may hold a newline before joining lines."""
+    sys.stdout.write(escape_lines(msg) + "\n")
     sys.stdout.flush()

@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import GuildfileError, GuildlikeError, OpDefError
 from ..util import yamlutil
 from ..util.files import atomic_write, ensure_dir
-from . import flags_import
+from . import execsafe, flags_import
 from .flags import coerce
 from .opdef import FLAG_TYPES, FlagDef, OpDef
 
@@ -113,10 +113,11 @@ def _parse(path: Path, text: str, cache_dir: Path | None) -> Any:
     """
     cache_file = None
     if cache_dir is not None:
-        cache_file = cache_dir / (hashlib.sha256(text.encode("utf-8")).hexdigest() + ".json")
+        # The "v2" key leaves out entries cached before documents were bounded.
+        cache_file = cache_dir / (hashlib.sha256(b"v2\0" + text.encode("utf-8")).hexdigest() + ".json")
         try:
             return json.loads(cache_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             pass
     try:
         data = yamlutil.load(text) if text.strip() else {}
@@ -206,6 +207,9 @@ def _check_ops(path: Path, ops: dict[str, Any], model: str) -> dict[str, Any]:
                         f"invalid type '{ftype}' for flag '{fname}' of {where}"
                         f"{_did_you_mean(str(ftype), set(FLAG_TYPES))}",
                     )
+                env_name = fdef.get("env-name")
+                if env_name is not None and not execsafe.ENV_NAME.match(env_name):
+                    raise _err(path, f"env-name of flag '{fname}' of {where} must be a variable name, got {env_name!r}")
                 if "choices" in fdef and not isinstance(fdef["choices"], list):
                     raise _err(path, f"choices of flag '{fname}' of {where} must be a list")
                 _check_flag_values(path, str(fname), fdef, where)
@@ -336,6 +340,7 @@ def _flag_def(name: str, fdef: Any) -> FlagDef:
         required=bool(fdef.get("required")),
         description=str(fdef.get("description") or ""),
         arg_name=fdef.get("arg-name"),
+        env_name=fdef.get("env-name"),
     )
 
 
@@ -390,7 +395,20 @@ def build_opdef(gf: Guildfile, model: ModelDef, op_name: str, cache_dir: Path | 
         opdef.flags[fd.name] = fd
     if data.get("flags-dest"):
         opdef.flags_dest = str(data["flags-dest"])
+    check_exec(opdef)
     return opdef
+
+
+def check_exec(opdef: OpDef) -> None:
+    """Refuse an exec that would run a flag value as code (see ``execsafe``)."""
+    if not opdef.exec:
+        return
+    try:
+        argv = shlex.split(opdef.exec)
+    except ValueError:
+        return  # reported when the op is run
+    env_names = {n: fd.env_name for n, fd in opdef.flags.items() if fd.env_name}
+    execsafe.check_exec(argv, opdef.flags, env_names, f"operation {opdef.full_name}")
 
 
 def _requires_list(req: Any) -> list[Any]:

@@ -29,6 +29,7 @@ class FlagDef:
     required: bool = False
     description: str = ""
     arg_name: str | None = None
+    env_name: str | None = None  # the environment variable of its value (default FLAG_NAME)
     imported: bool = False
     # An argparse switch (store_true: True, store_false: False): passed as a
     # bare ``--name`` when the value equals it, left out otherwise.

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import sys
 from typing import Any
 
 from ..context import Context
-from ..errors import OpDefError
+from ..errors import FlagError, OpDefError
+from ..guildfile import execsafe
 from ..guildfile.load import main_module
 from ..guildfile.opdef import OpDef
 from ..store.run import Run
 from ..util.yamlutil import encode_value
-
-_REF = re.compile(r"\$\{([^}]+)\}")
 
 
 def flag_arg_value(val: Any) -> str:
@@ -41,21 +39,43 @@ def flag_args(opdef: OpDef, flags: dict[str, Any]) -> list[str]:
     return args
 
 
-def _substitute(text: str, flags: dict[str, Any], extra: dict[str, str]) -> str:
-    def repl(m: re.Match[str]) -> str:
-        name = m.group(1)
-        if name in extra:
-            return extra[name]
-        if name in flags and flags[name] is not None:
-            return shlex.quote(flag_arg_value(flags[name]))
-        return ""
+def flag_env(opdef: OpDef, flags: dict[str, Any]) -> dict[str, str]:
+    """Each flag's value in its environment variable (``FLAG_NAME`` or its env-name)."""
+    env: dict[str, str] = {}
+    for name in sorted(flags):
+        val = flags[name]
+        if val is None:
+            continue
+        fd = opdef.flags.get(name)
+        env[execsafe.env_var_name(name, fd.env_name if fd else None)] = flag_arg_value(val)
+    return env
 
-    return _REF.sub(repl, text)
+
+def _exec_cmd(opdef: OpDef, flags: dict[str, Any], fargs: list[str]) -> list[str]:
+    try:
+        argv = shlex.split(opdef.exec or "")
+    except ValueError as e:
+        raise OpDefError(f"invalid exec for {opdef.full_name}: {e}") from None
+    if not argv:
+        raise OpDefError(f"invalid exec for {opdef.full_name}: empty command")
+    env_names = {n: fd.env_name for n, fd in opdef.flags.items() if fd.env_name}
+    execsafe.check_exec(argv, set(opdef.flags) | set(flags), env_names, f"operation {opdef.full_name}")
+    cmd = execsafe.substitute(argv, flags, fargs, {"python_exe": sys.executable})
+    if not cmd or not cmd[0]:
+        raise OpDefError(f"invalid exec for {opdef.full_name}: empty command")
+    return cmd
+
+
+def _check_nul(cmd: list[str], env: dict[str, str]) -> None:
+    for text in [*cmd, *env.values()]:
+        if "\0" in text:
+            raise FlagError("a flag value cannot contain a NUL character")
 
 
 def build(ctx: Context, run: Run, opdef: OpDef, flags: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     env = dict(ctx.env)
     env.update(opdef.env)
+    env.update(flag_env(opdef, flags))
     env.update(
         {
             "RUN_DIR": str(run.path),
@@ -69,22 +89,16 @@ def build(ctx: Context, run: Run, opdef: OpDef, flags: dict[str, Any]) -> tuple[
     env["PYTHONPATH"] = str(run.path) + (os.pathsep + pp if pp else "")
     fargs = flag_args(opdef, flags)
     if opdef.exec:
-        text = _substitute(
-            opdef.exec,
-            flags,
-            {"flag_args": " ".join(shlex.quote(a) for a in fargs), "python_exe": sys.executable},
-        )
-        try:
-            cmd = shlex.split(text)
-        except ValueError as e:
-            raise OpDefError(f"invalid exec for {opdef.full_name}: {e}") from None
-        if not cmd:
-            raise OpDefError(f"invalid exec for {opdef.full_name}: empty command")
+        cmd = _exec_cmd(opdef, flags, fargs)
+        _check_nul(cmd, env)
         return cmd, env
     if not opdef.main:
         raise OpDefError(f"operation {opdef.full_name} has no main, exec or steps")
-    module, margs = main_module(_substitute(opdef.main, flags, {}))
+    module, margs = main_module(opdef.main)
+    module = (execsafe.substitute([module], flags, [], {}) or [""])[0]
+    margs = execsafe.substitute(margs, flags, [], {})
     cmd = [sys.executable, "-um", "guildlike.op_main", module, *margs, "--", *fargs]
+    _check_nul(cmd, env)
     if opdef.flags_dest == "globals":
         env["GUILDLIKE_FLAGS_DEST"] = "globals"
         env["GUILDLIKE_FLAGS"] = json.dumps(flags)

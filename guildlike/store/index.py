@@ -163,10 +163,15 @@ def read_row(run_id: str, run_dir: Path, sig: int) -> tuple[Any, ...] | None:
         init,
         started or init or 0,
         exit_status,
-        str(label),
+        _sql_text(str(label)),
         json.dumps([str(t) for t in tags]),
-        damaged,
+        _sql_text(damaged),
     )
+
+
+def _sql_text(text: str) -> str:
+    """SQLite stores UTF-8: a lone surrogate (from a JSON escape) is kept as its escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _meta(conn: sqlite3.Connection) -> dict[str, Any]:
@@ -259,7 +264,10 @@ def refresh(
         conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(updates.items()))
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # the error that got here says more
         raise
     if journal.rotate_if_large(ctx.home, offset):
         _write_meta(conn, {"journal_offset": 0, "journal_inode": 0})
@@ -381,8 +389,14 @@ class RunList(Sequence[Run]):
             chunk = missing[start : start + self.PAGE]
             by_id = {self.ids[i]: i for i in chunk}
             sql = f"SELECT {','.join(_COLUMNS)} FROM runs WHERE id IN ({','.join('?' * len(by_id))})"
-            for row in self._conn.execute(sql, list(by_id)):
-                self._runs[by_id[row[0]]] = _run_from_row(self._runs_dir, row)
+            try:
+                for row in self._conn.execute(sql, list(by_id)):
+                    self._runs[by_id[row[0]]] = _run_from_row(self._runs_dir, row)
+            except (sqlite3.Error, ValueError, TypeError, KeyError) as e:
+                # A damaged index: these runs are read from their folders, and
+                # the next listing rebuilds it.
+                if is_corrupt(e):
+                    _remove_db(Path(self._runs_dir).parent / "index.sqlite")
             for i in chunk:  # a row removed meanwhile: read the directory itself
                 if i not in self._runs:
                     self._runs[i] = Run(self.ids[i], self._runs_dir / self.ids[i])
@@ -424,15 +438,25 @@ def _query_ids(conn: sqlite3.Connection, flt: RunFilter, runs_dir: Path) -> list
 def list_runs(ctx: Context, flt: RunFilter, deleted: bool) -> Sequence[Run]:
     if deleted:
         return scan_runs(ctx, flt, deleted)
-    conn = open_index(ctx)
-    if conn is None:
-        return scan_runs(ctx, flt, deleted)
-    try:
-        refresh(ctx, conn)
-        return RunList(conn, ctx.runs_dir, _query_ids(conn, flt, ctx.runs_dir))
-    except sqlite3.OperationalError:
-        conn.close()
-        return scan_runs(ctx, flt, deleted)
+    for _attempt in range(2):
+        conn = open_index(ctx)
+        if conn is None:
+            break
+        try:
+            refresh(ctx, conn)
+            return RunList(conn, ctx.runs_dir, _query_ids(conn, flt, ctx.runs_dir))
+        except sqlite3.Error as e:
+            conn.close()
+            if not is_corrupt(e):
+                break  # locked, a full disk: read the folders this time
+            _remove_db(index_path(ctx))  # a cache: rebuilt from the run folders
+    return scan_runs(ctx, flt, deleted)
+
+
+def is_corrupt(e: BaseException) -> bool:
+    """True for an error that says the index file is damaged (not merely busy)."""
+    return isinstance(e, sqlite3.DatabaseError) and not isinstance(e, sqlite3.OperationalError) \
+        or isinstance(e, (ValueError, TypeError, KeyError))
 
 
 def check(ctx: Context, repair: bool) -> list[str]:
@@ -442,6 +466,24 @@ def check(ctx: Context, repair: bool) -> list[str]:
     left (an attribute edited in place) is reported, and fixed by reading
     every run again when ``repair`` is true.
     """
+    try:
+        return _check(ctx, repair)
+    except sqlite3.Error as e:
+        if not is_corrupt(e):
+            return [f"index cannot be read: {e}"]
+        if not repair:
+            return [f"index is damaged ({e})"]
+        _remove_db(index_path(ctx))
+        conn = open_index(ctx)
+        if conn is not None:
+            try:
+                refresh(ctx, conn, full=True)
+            finally:
+                conn.close()
+        return [f"index was damaged ({e}) and is rebuilt from the run folders"]
+
+
+def _check(ctx: Context, repair: bool) -> list[str]:
     problems: list[str] = []
     conn = open_index(ctx)
     if conn is None:

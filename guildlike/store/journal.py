@@ -50,6 +50,9 @@ def read_since(home: Path, offset: int, inode: int) -> tuple[set[str], int, int,
         f = open(path, "rb")
     except FileNotFoundError:
         return set(), 0, 0, offset == 0 and inode == 0
+    except OSError:
+        # Unreadable (a folder, no permission): not trusted, every run is checked.
+        return set(), 0, 0, False
     with f:
         st = os.fstat(f.fileno())
         complete = True

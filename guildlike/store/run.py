@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from . import attr_types
 from . import attrs as attrs_mod
 from . import opref as opref_mod
 from . import status as status_mod
@@ -19,6 +20,7 @@ class Run:
         self._cache: dict[str, Any] = {}
         self._opref: opref_mod.OpRef | None | bool = False
         self.damaged = ""  # why the run cannot be read in full, when it cannot
+        self.bad_attrs: dict[str, str] = {}  # attributes of the wrong type, read as absent
 
     @property
     def path(self) -> Path:
@@ -50,7 +52,12 @@ class Run:
 
     def get(self, name: str, default: Any = None) -> Any:
         if name not in self._cache:
-            self._cache[name] = attrs_mod.read(self.path, name)
+            val = attrs_mod.read(self.path, name)
+            why = attr_types.problem(name, val)
+            if why is not None:
+                self.bad_attrs[name] = why
+                val = None
+            self._cache[name] = val
         val = self._cache[name]
         return default if val is None else val
 

@@ -45,6 +45,24 @@ class TimeRange:
         return True
 
 
+# Bounds are kept within about +-3000 years of the epoch: times beyond
+# select the same runs (none or all), and stay representable everywhere
+# (floats, SQLite integers of microseconds).
+_LIMIT = 1e11
+
+
+def _clamp(ts: float) -> float:
+    return max(-_LIMIT, min(_LIMIT, ts))
+
+
+def _stamp(dt: datetime.datetime) -> float:
+    """Seconds since the epoch of a local time, for any year datetime takes."""
+    try:
+        return _clamp(dt.timestamp())
+    except (OverflowError, ValueError, OSError):
+        return -_LIMIT if dt.year < 1970 else _LIMIT
+
+
 def _error(token: str, pos: int) -> RangeError:
     return RangeError(f"invalid RANGE: unexpected '{token}' at position {pos}", [_HINT])
 
@@ -95,28 +113,28 @@ def parse(spec: str, now: datetime.datetime | None = None) -> TimeRange:
     word, pos = toks[0][0].lower(), toks[0][1]
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     if word == "today":
-        rng, i = TimeRange(midnight.timestamp(), (midnight + datetime.timedelta(days=1)).timestamp()), 1
+        rng, i = TimeRange(_stamp(midnight), _stamp(midnight + datetime.timedelta(days=1))), 1
     elif word == "yesterday":
         y = midnight - datetime.timedelta(days=1)
-        rng, i = TimeRange(y.timestamp(), midnight.timestamp()), 1
+        rng, i = TimeRange(_stamp(y), _stamp(midnight)), 1
     elif word == "after":
         dt, i = _parse_dt(toks, 1, now, end)
-        rng = TimeRange(dt.timestamp(), None)
+        rng = TimeRange(_stamp(dt), None)
     elif word == "before":
         dt, i = _parse_dt(toks, 1, now, end)
-        rng = TimeRange(None, dt.timestamp())
+        rng = TimeRange(None, _stamp(dt))
     elif word == "between":
         a, i = _parse_dt(toks, 1, now, end)
         if _word(toks, i) != "and":
             raise _error(toks[i][0] if i < len(toks) else "<end>", toks[i][1] if i < len(toks) else end)
         b, i = _parse_dt(toks, i + 1, now, end)
         lo, hi = sorted((a, b))
-        rng = TimeRange(lo.timestamp(), hi.timestamp())
+        rng = TimeRange(_stamp(lo), _stamp(hi))
     elif word == "last":
         n = 1
         i = 1
-        if i < len(toks) and toks[i][0].isdigit():
-            n = int(toks[i][0])
+        if i < len(toks) and toks[i][0].isascii() and toks[i][0].isdigit():
+            n = int(toks[i][0]) if len(toks[i][0]) < 20 else int(_LIMIT)
             i += 1
         if i >= len(toks):
             raise _error("<end>", end)
@@ -124,7 +142,7 @@ def parse(spec: str, now: datetime.datetime | None = None) -> TimeRange:
         if unit.lower() not in _UNITS:
             raise _error(unit, upos)
         i += 1
-        rng = TimeRange(now.timestamp() - n * _UNITS[unit.lower()], None)
+        rng = TimeRange(_clamp(_stamp(now) - min(n, int(_LIMIT)) * _UNITS[unit.lower()]), None)
     else:
         raise _error(toks[0][0], pos)
     if i < len(toks):

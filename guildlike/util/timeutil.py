@@ -11,9 +11,13 @@ def now_us() -> int:
 
 
 def format_us(us: int | None) -> str:
-    if not us:
+    """A time in microseconds as local time; empty when absent or not a time."""
+    if not us or not isinstance(us, (int, float)) or isinstance(us, bool):
         return ""
-    return datetime.datetime.fromtimestamp(us / 1e6).strftime("%Y-%m-%d %H:%M:%S")
+    try:
+        return datetime.datetime.fromtimestamp(us / 1e6).strftime("%Y-%m-%d %H:%M:%S")
+    except (OverflowError, ValueError, OSError):
+        return ""
 
 
 def us_to_datetime(us: int) -> datetime.datetime:

@@ -29,13 +29,76 @@ def _dumper() -> Any:
     return getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
+# Bounds on a document as it would be expanded: aliases share one node, so a
+# few hundred bytes of nested aliases can stand for billions of nodes.
+MAX_NODES = 100_000
+MAX_DEPTH = 100
+
+
 def load(text: str) -> Any:
-    """Parse a YAML document; a plain integer takes a fast path."""
+    """Parse a YAML document; a plain integer takes a fast path.
+
+    A document that expands (aliases counted each time they are used) to
+    more than ``MAX_NODES`` nodes, nests deeper than ``MAX_DEPTH`` or uses
+    an alias inside itself raises the YAML error type with a one-line reason.
+    """
     text = str(text)  # the C parser takes no str subclasses
     s = text.strip()
     if _INT_RE.match(s):
         return int(s)
-    return _yaml().load(text, Loader=_loader())
+    yaml = _yaml()
+    loader = _loader()(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if "*" in text or len(text) > MAX_DEPTH:
+            _check_bounds(node, yaml.YAMLError)
+        return loader.construct_document(node)
+    except RecursionError:
+        raise yaml.YAMLError("document is nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+def _children(node: Any) -> list[Any]:
+    val = node.value
+    if not isinstance(val, list):
+        return []  # a scalar
+    out: list[Any] = []
+    for item in val:
+        out.extend(item if isinstance(item, tuple) else (item,))
+    return out
+
+
+def _check_bounds(root: Any, error: type[Exception]) -> None:
+    """Raise ``error`` when the expanded document passes the bounds (no recursion)."""
+    done: dict[int, tuple[int, int]] = {}  # node id -> (expanded size, depth)
+    open_: set[int] = set()  # the nodes being measured: the current one's ancestors
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, finishing = stack.pop()
+        key = id(node)
+        if finishing:
+            kids = [done[id(k)] for k in _children(node)]
+            size = 1 + sum(k[0] for k in kids)
+            depth = 1 + max((k[1] for k in kids), default=0)
+            if size > MAX_NODES:
+                raise error(f"document expands to more than {MAX_NODES:,} nodes (too many aliases)")
+            if depth > MAX_DEPTH:
+                raise error(f"document is nested more than {MAX_DEPTH} levels deep")
+            done[key] = (size, depth)
+            open_.discard(key)
+            continue
+        if key in done:
+            continue
+        open_.add(key)
+        stack.append((node, True))
+        for kid in _children(node):
+            if id(kid) in open_:
+                raise error("an alias refers to the node that contains it")
+            if id(kid) not in done:
+                stack.append((kid, False))
 
 
 def dump(value: Any) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import string
 from collections.abc import Iterator
@@ -158,11 +159,12 @@ model_docs = st.lists(st.dictionaries(st.sampled_from(["model", "operations", "d
                                       st.one_of(ops_docs, docs), max_size=3), max_size=2)
 
 
-def _load_everything(path: Path) -> None:
+def _load_everything(path: Path, cache_dir: Path | None = None) -> None:
     gf = loadmod.load(path)
     for name in gf.op_names():
-        opdef = loadmod.resolve(name, path.parent)
+        opdef = loadmod.resolve(name, path.parent, cache_dir)
         flagsmod.resolve(opdef, {})
+        json.dumps(opdef.to_data())  # what a run stores
         if opdef.steps is not None:
             from guildlike.ops import stepdefs as steps
 
@@ -378,3 +380,113 @@ def test_run_ids_name_a_listed_run_or_are_refused(rid: str) -> None:
         assert runids.is_valid(rid)
         assert run.path.parent == ctx.runs_dir
         assert [r.id for r in store.scan_runs(ctx, RunFilter())] == [rid]
+# -- labels reach the terminal escaped -----------------------------------------
+
+# Any text: control characters (C0, DEL, C1), line separators, bidi overrides and
+# lone surrogates (which a hand-written JSON attribute can hold) included.
+label_text = st.one_of(
+    st.text(st.characters(exclude_categories=()), max_size=40),
+    st.lists(st.sampled_from(["\n", "\r", "\x1b[2K", "\x1b]0;t\x07", "\x9b", "\x00", "\x7f", "\u2028", "\u202e",
+                              "\ud800", "[9:deadbeef]  quick  ", "completed", " ", "a", "\t"]),
+             max_size=10).map("".join),
+)
+_RAW = set(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)]) | {"\u2028", "\u2029", "\u202e"}
+
+
+@pytest.fixture(scope="module")
+def label_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[Path]]:
+    from guildlike.context import Context
+    from guildlike.store import opref, store
+
+    base = tmp_path_factory.mktemp("labels")
+    home, project = base / "home", base / "project"
+    project.mkdir()
+    ctx = Context(home=home, cwd=project, env={"GUILDLIKE_HOME": str(home)})
+    dirs = []
+    for i in range(2):
+        rid = f"{i}" * 32
+        run = store.init_run_dir(ctx, rid)
+        run.set("id", rid)
+        run.set("started", 1_700_000_000_000_000 + i)
+        run.set("exit_status", 0)
+        opref.write(run.path, opref.OpRef("guildfile", str(project / "guild.yml"), "", "", "op"))
+        dirs.append(run.path)
+    return home, project, dirs
+
+
+def _write_label(run_dir: Path, label: str) -> None:
+    import json
+
+    tmp = run_dir / ".guild" / "attrs" / ".label.tmp"
+    tmp.write_text(json.dumps(label))  # ASCII JSON: a lone surrogate as its escape
+    os.replace(tmp, run_dir / ".guild" / "attrs" / "label")
+
+
+@cfg(150)
+@given(label_text, label_text, st.booleans())
+def test_runs_table_has_one_line_per_run(label_home: tuple[Path, Path, list[Path]], a: str, b: str,
+                                         by_cli: bool) -> None:
+    from guildlike.cli.main import main
+
+    home, project, dirs = label_home
+    _write_label(dirs[0], a)
+    if by_cli:
+        with _cli_env(home, project) as (out, err):
+            code = main(["label", "-y", "1", "--set", b])
+        assert code in (0, 2) and "Traceback" not in err.getvalue(), err.getvalue()
+    else:
+        _write_label(dirs[1], b)
+    for args in (["runs"], ["runs", "-s"], ["runs", "info", "1"], ["select", "--attr", "label"]):
+        with _cli_env(home, project) as (out, err):
+            code = main(args)
+        text = out.getvalue()
+        assert code == 0, (args, err.getvalue())
+        assert not _RAW & set(text.replace("\n", "")), (args, text)
+        if args[0] == "runs" and len(args) <= 2:
+            assert len(text.splitlines()) == 2, (args, text)
+
+
+# -- guild.yml documents that expand: aliases and deep nesting -------------------
+
+def _alias_doc(levels: int, width: int, merge: bool) -> str:
+    lines = ["train:\n  main: train\n  flags:\n", "    a0: {default: &a0 [x, y]}\n"]
+    for i in range(1, levels + 1):
+        refs = ", ".join([f"*a{i - 1}"] * width)
+        lines.append(f"    a{i}: {{default: &a{i} [{refs}]}}\n")
+    if merge:
+        lines.append("    m: {<<: {default: *a%d}, type: string}\n" % levels)
+    return "".join(lines)
+
+
+def _deep_doc(depth: int, flow: bool, where: str) -> str:
+    head = {"default": "train:\n  main: train\n  flags:\n    f:\n      default:",
+            "env": "train:\n  main: train\n  env:\n    E:", "steps": "p:\n  steps:\n    -"}[where]
+    if flow:
+        return head + " " + "[" * depth + "]" * depth + "\n"
+    body = "".join("  " * (i + 4) + f"k{i}:\n" for i in range(depth))
+    return head + "\n" + body + "  " * (depth + 4) + "v: 1\n"
+
+
+expanding_docs = st.one_of(
+    st.builds(_alias_doc, st.integers(0, 12), st.integers(1, 12), st.booleans()),
+    st.builds(_deep_doc, st.integers(1, 1200), st.booleans(), st.sampled_from(["default", "env", "steps"])),
+    st.just("train: &t\n  main: train\n  flags: {x: {default: [*t]}}\n"),
+)
+
+
+@cfg(60)
+@given(expanding_docs)
+def test_expanding_guildfile_documents(project: Path, doc: str) -> None:
+    import time
+
+    path = project / "guild.yml"
+    path.write_text(doc)
+    t0 = time.monotonic()
+    try:
+        _load_everything(path, project / "cache")  # through the parsed-document cache, as a run reads it
+        _load_everything(path, project / "cache")  # and from it
+    except GuildlikeError as e:
+        assert e.message and "\n" not in e.message, e.message  # one line
+        if "invalid YAML" in e.message:
+            assert str(path) in e.message, e.message
+    assert time.monotonic() - t0 < 5
