@@ -208,7 +208,6 @@ def refresh(
     ``force_scan`` checks every run folder; ``full`` also reads every run again.
     """
     runs_dir = ctx.runs_dir
-    base = str(runs_dir) + "/"
     meta = _meta(conn)
     ids, offset, inode, complete = journal.read_since(
         ctx.home, int(meta.get("journal_offset") or 0), int(meta.get("journal_inode") or 0)
@@ -216,27 +215,10 @@ def refresh(
     runs_mtime = _mtime_ns(runs_dir)
     now = time.time()
     scan = full or force_scan or not complete or _scan_due(ctx, conn, meta, now)
-    changed: dict[str, int] = {}
-    removed: set[str] = set()
     if scan:
-        names = _run_names(runs_dir)
-        known = dict(conn.execute("SELECT id, sig FROM runs").fetchall())
-        get = known.get
-        for name in names:
-            sig = _sig(base + name)
-            if full or get(name) != sig:
-                changed[name] = sig
-        removed = set(known) - set(names)
+        changed, removed = _scan_changes(conn, runs_dir, full)
     else:
-        if runs_mtime != int(meta.get("runs_mtime") or 0):
-            present = set(_run_names(runs_dir))
-            known_ids = {r[0] for r in conn.execute("SELECT id FROM runs")}
-            ids |= present - known_ids
-            removed = known_ids - present
-        ids |= {r[0] for r in conn.execute("SELECT id FROM runs WHERE sig = ?", (_RECHECK,))}
-        for rid in ids:
-            if rid and not rid.startswith(".") and "/" not in rid:
-                changed[rid] = _sig(base + rid)
+        changed, removed = _journal_changes(conn, runs_dir, ids, runs_mtime != int(meta.get("runs_mtime") or 0))
     updates: dict[str, Any] = {"journal_offset": offset, "journal_inode": inode, "runs_mtime": runs_mtime}
     if scan:
         updates["last_scan"] = now
@@ -245,6 +227,45 @@ def refresh(
         if scan:
             _write_meta(conn, {"last_scan": now})
         return 0, 0
+    rows, gone = _read_rows(runs_dir, changed, removed)
+    _store(conn, rows, gone, updates)
+    if journal.rotate_if_large(ctx.home, offset):
+        _write_meta(conn, {"journal_offset": 0, "journal_inode": 0})
+    return len(rows), len(gone)
+
+
+def _scan_changes(conn: sqlite3.Connection, runs_dir: Path, full: bool) -> tuple[dict[str, int], set[str]]:
+    """Every run folder's signature against the index: (changed id -> sig, ids gone)."""
+    base = str(runs_dir) + "/"
+    names = _run_names(runs_dir)
+    known = dict(conn.execute("SELECT id, sig FROM runs").fetchall())
+    get = known.get
+    changed: dict[str, int] = {}
+    for name in names:
+        sig = _sig(base + name)
+        if full or get(name) != sig:
+            changed[name] = sig
+    return changed, set(known) - set(names)
+
+
+def _journal_changes(
+    conn: sqlite3.Connection, runs_dir: Path, ids: set[str], runs_moved: bool
+) -> tuple[dict[str, int], set[str]]:
+    """The runs the journal names, those added or removed since the runs folder
+    last changed, and those marked to read again: (changed id -> sig, ids gone)."""
+    base = str(runs_dir) + "/"
+    removed: set[str] = set()
+    if runs_moved:
+        present = set(_run_names(runs_dir))
+        known_ids = {r[0] for r in conn.execute("SELECT id FROM runs")}
+        ids |= present - known_ids
+        removed = known_ids - present
+    ids |= {r[0] for r in conn.execute("SELECT id FROM runs WHERE sig = ?", (_RECHECK,))}
+    changed = {rid: _sig(base + rid) for rid in ids if rid and not rid.startswith(".") and "/" not in rid}
+    return changed, removed
+
+
+def _read_rows(runs_dir: Path, changed: dict[str, int], removed: set[str]) -> tuple[list[Any], list[str]]:
     rows = []
     gone = list(removed)
     # File times tick coarsely (a few ms): a folder changed just now may
@@ -256,6 +277,10 @@ def refresh(
             gone.append(name)
         else:
             rows.append(row)
+    return rows, gone
+
+
+def _store(conn: sqlite3.Connection, rows: list[Any], gone: list[str], updates: dict[str, Any]) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
         placeholders = ",".join("?" * len(_COLUMNS))
@@ -269,9 +294,6 @@ def refresh(
         except sqlite3.Error:
             pass  # the error that got here says more
         raise
-    if journal.rotate_if_large(ctx.home, offset):
-        _write_meta(conn, {"journal_offset": 0, "journal_inode": 0})
-    return len(rows), len(gone)
 
 
 def _write_meta(conn: sqlite3.Connection, values: dict[str, Any]) -> None:
