@@ -90,6 +90,10 @@ class AmbiguousRun(GuildlikeError):
     prefix = False
 
 
+class InvalidRunId(GuildlikeError):
+    """A run id that cannot name a run folder."""
+
+
 class RunStoreError(GuildlikeError):
     """A run directory or attribute cannot be read or written."""
 

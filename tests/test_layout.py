@@ -191,3 +191,17 @@ def test_function_sizes(name: str) -> None:
             if n > MAX_FUNCTION_LINES:
                 long.append(f"{node.name} ({n} lines, line {node.lineno})")
     assert not long, f"functions over {MAX_FUNCTION_LINES} lines in {name}: {long}"
+
+
+def test_every_exception_class_is_in_errors() -> None:
+    """One place for every exception, so each message is written once."""
+    bad = []
+    for name, tree in TREES.items():
+        if name == "guildlike.errors":
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                bases = [ast.unparse(b) for b in node.bases]
+                if any(b.endswith(("Error", "Exception")) or b in ("Interrupted", "Aborted") for b in bases):
+                    bad.append(f"{name}.{node.name}({', '.join(bases)})")
+    assert not bad, f"exception classes outside guildlike/errors.py: {bad}"

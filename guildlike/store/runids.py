@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import GuildlikeError
+from ..errors import InvalidRunId
 
 RULE = (
     "a letter or digit, then up to 127 letters, digits, '_', '.' or '-', "
@@ -20,10 +20,6 @@ RULE = (
 )
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _RESERVED_SUFFIXES = (".tmp", ".prepare")
-
-
-class InvalidRunId(GuildlikeError):
-    """A run id that cannot name a run folder."""
 
 
 def is_valid(run_id: str) -> bool:
