@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from guildlike.context import Context
+from guildlike.errors import RunStoreError
+from guildlike.store import store
+from guildlike.store.run import Run
+from guildlike.store.edits import LabelEdit, label_runs
 from guildlike.store.labels import default_label, label_value, render_template, run_label
 
 
@@ -70,3 +77,29 @@ def test_template_replaces_flag_references() -> None:
 def test_a_template_leaves_out_tags() -> None:
     assert run_label({"epochs": 8}, "run ${epochs}", ["keep"]) == "run 8"
     assert run_label({"epochs": 8}, "", ["keep"]) == ""
+
+
+
+
+def _labeled_run(tmp_path: Path, blocked: str) -> Run:
+    """A run labeled 'old' whose attribute ``blocked`` cannot be written (a
+    folder stands where its file goes); its old value stays in the run's cache."""
+    ctx = Context(home=tmp_path, cwd=tmp_path)
+    run = store.init_run_dir(ctx, "r1")
+    run.set("label", "old")
+    run.set("label_template", "old")
+    path = run.path / ".guild" / "attrs" / blocked
+    path.unlink()
+    (path / "x").mkdir(parents=True)
+    return run
+
+
+@pytest.mark.parametrize("blocked, kept", [("label_template", "label"), ("label", "label_template")])
+def test_a_label_that_cannot_be_written_changes_nothing(tmp_path: Path, blocked: str, kept: str) -> None:
+    """`label --set` that fails part way (a full disk) reports the error and
+    leaves the label and its template as they were."""
+    run = _labeled_run(tmp_path, blocked)
+    with pytest.raises(RunStoreError):
+        label_runs([run], LabelEdit(set="new"))
+    run.invalidate()
+    assert run.get(kept) == "old"

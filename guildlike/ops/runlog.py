@@ -14,6 +14,7 @@ from typing import Any
 
 from ..store import links
 from ..store.run import Run
+from ..store.settle import settled_attempts
 from ..util.timeutil import format_us
 from ..util.yamlutil import encode_value
 from . import datahash, scalars
@@ -41,6 +42,7 @@ def _step_links(run: Run) -> list[tuple[str, str | None]]:
 
 def run_record(run: Run) -> dict[str, Any]:
     op = run.get("op") or {}
+    attempts, _ = settled_attempts(run)
     rec: dict[str, Any] = {
         "run_id": run.id,
         "operation": run.op_name,
@@ -51,8 +53,8 @@ def run_record(run: Run) -> dict[str, Any]:
         "exit_status": run.get("exit_status"),
         "flags": run.flags,
         "sourcecode_digest": run.get("sourcecode_digest") or "",
-        "restarts": max(len(run.get("attempts") or []) - 1, 0),
-        "attempts": [_attempt(a) for a in run.get("attempts") or []],
+        "restarts": max(len(attempts) - 1, 0),
+        "attempts": [_attempt(a) for a in attempts],
         "code_identities": _identities(run),
         "data_catalog": [
             {"name": name, "data_hash": h["sha256"], "size": h["size"]}

@@ -21,7 +21,9 @@ from ..errors import RunStoreError
 from ..util.files import remove_tree
 from . import attrs as attrs_mod
 from . import index, opref, status
+from .run import Run
 from .scan import STAGING_SUFFIX, scan
+from .settle import settle
 
 # A preparation folder without a PENDING marker is left alone this long
 # (its process may be about to write the marker).
@@ -160,6 +162,20 @@ def _exit_status(run_dir: Path) -> object:
         return None
 
 
+def _check_attempts(rep: Report, run: Run, repair: bool) -> None:
+    try:
+        what = settle(run, repair)
+    except (RunStoreError, OSError) as e:
+        rep.lines.append(f"run {run.id}: cannot repair its attempts: {getattr(e, 'message', None) or e}")
+        rep.unrepaired += 1
+        return
+    if what is None:
+        return
+    rep.lines.append(f"repaired: run {run.id}: {what}" if repair else f"run {run.id}: {what}")
+    if not repair:
+        rep.unrepaired += 1
+
+
 def check(ctx: Context, repair: bool) -> Report:
     rep = Report()
     if ctx.home.is_dir():
@@ -183,6 +199,7 @@ def check(ctx: Context, repair: bool) -> Report:
         for problem in run_problems(ctx, run.path):
             rep.lines.append(f"run {run.id}: {problem}")
             rep.unrepaired += 1
+        _check_attempts(rep, run, repair)
         lock = status.read_lock(run.path)
         if lock is not None and not status.lock_pid_alive(lock):
             # Beside an exit status a dead LOCK is a harmless leftover (the run

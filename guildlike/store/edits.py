@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from ..errors import UsageError
+from ..errors import RunStoreError, UsageError
 from .run import Run
 
 
@@ -56,9 +57,27 @@ def label_runs(runs: Sequence[Run], edit: LabelEdit) -> int:
     """Apply ``edit`` to each run's label (a later restart keeps it: it is the template too)."""
     for run in runs:
         new = edit.apply(run.label)
-        run.set("label", new)
+        # The template first: if the label cannot then be written, what a
+        # user sees is unchanged and the error says so.
+        old_template = run.get("label_template")
         run.set("label_template", new)
+        try:
+            run.set("label", new)
+        except (RunStoreError, OSError):
+            _restore(run, "label_template", old_template)
+            raise
     return len(runs)
+
+
+def _restore(run: Run, name: str, value: Any) -> None:
+    """Put back an attribute a failed change had written (best effort)."""
+    try:
+        if value is None:
+            run.delete_attr(name)
+        else:
+            run.set(name, value)
+    except (RunStoreError, OSError):
+        pass
 
 
 def tag_runs(runs: Sequence[Run], edit: TagEdit) -> int:

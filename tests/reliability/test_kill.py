@@ -6,6 +6,7 @@ Also: a LOCK naming a reused pid, and restarting a run that still runs.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -285,3 +286,24 @@ def test_a_run_is_owned_by_guildlike_until_its_record_is_complete(genv: Env) -> 
     assert not (genv.run_dir(rid) / ".guild" / "attrs" / "exit_status").exists()  # killed before the end
     lock = (genv.run_dir(rid) / ".guild" / "LOCK").read_text().split()
     assert int(lock[0]) == proc.pid, lock  # taken back from the op's (ended) process
+
+
+def test_after_kill_9_the_run_log_agrees_with_runs_and_check_repairs_the_attempt(genv: Env) -> None:
+    """The last attempt of a run whose guildlike was killed is left `running` on
+    disk; `runs log` shows the run's status for it and `check` writes it so."""
+    p = genv.start("run", "-y", "sleepy")
+    rid, op_pid = genv.wait_op_running("sleepy", p.pid)
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait(timeout=20)
+    wait_for(lambda: process_gone(op_pid), 10, "the op process to die with guildlike")
+    assert genv.statuses() == {rid: "error"}
+    assert genv.attr(rid, "attempts")[-1]["status"] == "running"  # as the killed process left it
+    log = json.loads(genv.ok("runs", "log", rid, "--json").out)
+    assert log["status"] == "error" and log["attempts"][-1]["status"] == "error"
+    res = genv.gl("check", "--no-repair")
+    assert res.rc != 0 and f"run {rid}: attempt 1 is recorded as running but the run is error" in res.out
+    assert genv.attr(rid, "attempts")[-1]["status"] == "running"  # --no-repair changes nothing
+    res = genv.ok("check")
+    assert f"repaired: run {rid}: attempt 1 is recorded as running but the run is error" in res.out
+    assert genv.attr(rid, "attempts")[-1]["status"] == "error"
+    genv.ok("check", "--no-repair")
