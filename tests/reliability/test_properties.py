@@ -364,7 +364,7 @@ def test_run_ids_name_a_listed_run_or_are_refused(rid: str) -> None:
     import tempfile
 
     from guildlike.context import Context
-    from guildlike.store import runids, store
+    from guildlike.store import runids, scan, store
     from guildlike.store.filters import RunFilter
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -379,7 +379,7 @@ def test_run_ids_name_a_listed_run_or_are_refused(rid: str) -> None:
             return
         assert runids.is_valid(rid)
         assert run.path.parent == ctx.runs_dir
-        assert [r.id for r in store.scan_runs(ctx, RunFilter())] == [rid]
+        assert [r.id for r in scan.scan_runs(ctx, RunFilter())] == [rid]
 # -- labels reach the terminal escaped -----------------------------------------
 
 # Any text: control characters (C0, DEL, C1), line separators, bidi overrides and
