@@ -40,8 +40,12 @@ def test_index_first() -> None:
     assert select.select_one(RUNS, "2").id == "cafe0002"
 
 
-def test_digits_past_the_list_are_an_id_prefix() -> None:
-    assert select.select_one(RUNS, "12").id == "12ab"
+def test_a_number_is_an_index_never_an_id_prefix() -> None:
+    """As in Guild: '12' with five runs matches nothing, not the run whose id starts with 12."""
+    with pytest.raises(RunNotFound, match="could not find a run matching '12'"):
+        select.select_one(RUNS, "12")
+    assert select.select_one(RUNS, "12a").id == "12ab"  # with a letter it is a prefix
+    assert select.select_one(runs("aaaa", "77"), "77").id == "77"  # a whole id made of digits
 
 
 def test_prefix_and_exact_id() -> None:
@@ -94,3 +98,10 @@ def test_select_many_ambiguous_and_missing() -> None:
         select.select_many(RUNS, ["cafe"])
     with pytest.raises(RunNotFound):
         select.select_many(RUNS, ["1", "zzz"])
+
+
+
+def test_a_missing_deleted_run_points_at_the_deleted_list() -> None:
+    with pytest.raises(RunNotFound) as e:
+        select.select_many(RUNS, ["zz"], "runs purge", deleted=True)
+    assert "'guildlike runs list -d'" in e.value.hints[0]

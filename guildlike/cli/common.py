@@ -93,7 +93,7 @@ def select_runs(
 ) -> list[Run]:
     runs = store.list_runs(ctx, flt, deleted=deleted)
     if specs:
-        return select.select_many(runs, list(specs), help_cmd)
+        return select.select_many(runs, list(specs), help_cmd, deleted)
     return list(runs) if all_if_empty else list(runs[:1])
 
 

@@ -75,7 +75,9 @@ def _print_plan(ctx: Any, spec: str, flag_args: list[str], opts: RunOptions) -> 
 @click.command(cls=Command)
 @click.argument("opspec", required=False)
 @click.argument("flags", nargs=-1)
-@click.option("-l", "--label", help="Label for the run (may use ${flag} references).")
+@click.option("-l", "--label", help="Label for the run, or each trial of a batch (may use ${flag} references).")
+@click.option("-bl", "--batch-label", help="Label for a batch run itself (-l labels each trial).")
+@click.option("-bt", "--batch-tag", "batch_tags", multiple=True, help="Tag for a batch run itself (may be repeated).")
 @click.option("-t", "--tag", "tags", multiple=True, help="Tag for the run (may be repeated).")
 @click.option("--run-id", help=f"Use this id for the new run: {RUN_ID_RULE}.")
 @click.option("--stage", is_flag=True, help="Stage the run without starting it.")
@@ -188,9 +190,10 @@ def _check_usage(kw: dict[str, Any]) -> None:
 _OPTION_NAMES = (
     "label", "run_id", "stage", "needed", "force_sourcecode", "force_flags", "force_structure", "max_trials",
     "random_seed", "optimizer", "keep_batch", "fail_on_trial_error", "stage_trials", "max_parallel",
-    "print_trials", "minimize", "maximize",
+    "print_trials", "minimize", "maximize", "batch_label",
 )
 
 
 def _run_options(kw: dict[str, Any], files: list[str]) -> RunOptions:
-    return RunOptions(tags=list(kw["tags"]), batch_files=files, **{name: kw[name] for name in _OPTION_NAMES})
+    lists = {"tags": list(kw["tags"]), "batch_tags": list(kw["batch_tags"]), "batch_files": files}
+    return RunOptions(**lists, **{name: kw[name] for name in _OPTION_NAMES})

@@ -68,7 +68,8 @@ def run_batch(runner: Runner, opdef: OpDef, flags: dict[str, Any], opts: RunOpti
             ctx.ui.table(trials_table(trials))
             return None
     batch_opts = opts.for_child(
-        label="",
+        label=opts.batch_label or "",
+        tags=list(opts.batch_tags),
         run_id=opts.run_id,
         parent_id=opts.parent_id,
         candidates=opts.candidates,
@@ -79,7 +80,6 @@ def run_batch(runner: Runner, opdef: OpDef, flags: dict[str, Any], opts: RunOpti
         stage_trials=opts.stage_trials,
     )
     batch = prepare_run(ctx, bop, flags, batch_opts)
-    batch.set("label", "")
     _run(runner, batch, bop, flags, trials, opts, fresh=True)
     return batch
 

@@ -27,6 +27,8 @@ class RunOptions:
     minimize: str | None = None
     maximize: str | None = None
     batch_files: list[str] = field(default_factory=list)
+    batch_label: str | None = None  # -bl: the batch run's own label (-l goes to each trial)
+    batch_tags: list[str] = field(default_factory=list)  # -bt
     # set by a pipeline for its steps, by a batch for its trials
     parent_id: str | None = None
     candidates: list[str] | None = None  # run ids a step's requires may resolve to
@@ -55,5 +57,7 @@ class RunOptions:
             minimize=None,
             maximize=None,
             batch_files=[],
+            batch_label=None,
+            batch_tags=[],
         )
         return replace(base, **changes)

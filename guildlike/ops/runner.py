@@ -29,6 +29,10 @@ class Runner(Protocol):
         """Restart ``run`` in place; None when ``--needed`` skips it."""
         ...
 
+    def start(self, run: Run, opdef: OpDef, opts: RunOptions) -> None:
+        """Run a prepared run to its end: a pipeline's steps, or the op's process."""
+        ...
+
     def execute(self, run: Run, opdef: OpDef, opts: RunOptions) -> None:
         """Hand a prepared op run to the executor and wait for its end."""
         ...

@@ -23,9 +23,13 @@ R = TypeVar("R")
 
 def new_trial(runner: Runner, batch: Run, base: OpDef, tflags: dict[str, Any], opts: RunOptions) -> Run:
     """Make (not run) a trial of ``batch``: a run of ``base`` with the batch's source, linked from it."""
-    topts = opts.for_child(parent_id=batch.id, trigger=f"batch {batch.id}", keep_batch=False)
+    # -l and -t are the trials' (a label template expands per trial); -bl, -bt the batch's.
+    topts = opts.for_child(
+        parent_id=batch.id, trigger=f"batch {batch.id}", keep_batch=False, label=opts.label, tags=list(opts.tags)
+    )
     run = prepare_run(runner.ctx, base, tflags, topts, snapshot=False)
-    copy_source(batch, run)
+    if not base.is_pipeline:  # a pipeline trial's steps snapshot their own source
+        copy_source(batch, run)
     run.set("label", initial_label(base, tflags, topts))
     links.add(batch.path, run.id)
     return run
@@ -43,10 +47,11 @@ def run_trial(runner: Runner, batch: Run, base: OpDef, trun: Run, tflags: dict[s
     raises ``RunFailed`` to stop the batch.
     """
     runner.ctx.ui.info(trial_line(trun, base, tflags))
-    topts = opts.for_child(parent_id=batch.id)
+    # A restarted pipeline trial with --needed reuses the steps that completed.
+    topts = opts.for_child(parent_id=batch.id, needed=opts.needed)
     try:
         if trun.get("exit_status") is None and trun.get("started") is None:
-            runner.execute(trun, base, topts)
+            runner.start(trun, base, topts)
         else:
             runner.restart(trun, {}, topts)
     except RunFailed as e:
