@@ -23,6 +23,7 @@ class UI(Protocol):
     """
 
     def info(self, msg: str) -> None: ...  # a log line on stderr
+    def warning(self, msg: str) -> None: ...  # a WARNING line on stderr
     def message(self, msg: str) -> None: ...  # a line on stdout
     def stream(self, data: bytes, err: bool) -> None: ...  # process output
     def progress(self, msg: str) -> None: ...  # transient status (terminal only)
@@ -34,6 +35,9 @@ class NullUI:
     """A UI that discards everything (for library use and tests)."""
 
     def info(self, msg: str) -> None:
+        pass
+
+    def warning(self, msg: str) -> None:
         pass
 
     def message(self, msg: str) -> None:

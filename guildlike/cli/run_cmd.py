@@ -195,5 +195,5 @@ _OPTION_NAMES = (
 
 
 def _run_options(kw: dict[str, Any], files: list[str]) -> RunOptions:
-    lists = {"tags": list(kw["tags"]), "batch_tags": list(kw["batch_tags"]), "batch_files": files}
-    return RunOptions(**lists, **{name: kw[name] for name in _OPTION_NAMES})
+    given: dict[str, Any] = {name: kw[name] for name in _OPTION_NAMES}
+    return RunOptions(tags=list(kw["tags"]), batch_tags=list(kw["batch_tags"]), batch_files=files, **given)

@@ -28,10 +28,16 @@ class TerminalUI:
             self._progress_shown = False
 
     def info(self, msg: str) -> None:
+        self._log(f"INFO: [guildlike] {escape_text(msg)}")
+
+    def warning(self, msg: str) -> None:
+        self._log(f"WARNING: {escape_text(msg)}")
+
+    def _log(self, line: str) -> None:
         with self._lock:
             self._clear_progress()
             sys.stdout.flush()
-            sys.stderr.write(f"INFO: [guildlike] {escape_text(msg)}\n")
+            sys.stderr.write(line + "\n")
             sys.stderr.flush()
 
     def message(self, msg: str) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..context import Context
+from ..errors import RunStoreError
 from ..guildfile import sourcecode
 from ..guildfile.opdef import OpDef
 from ..store import status, store
@@ -110,6 +111,16 @@ def decide(
 
 
 def matching_runs(ctx: Context, opdef: OpDef, flags: dict[str, Any]) -> list[Run]:
-    """Runs of ``opdef`` that completed (or were terminated) with ``flags``: ``run --needed`` skips."""
+    """Runs of ``opdef`` that completed (or were terminated) with ``flags``: ``run --needed`` skips.
+
+    A damaged run (its flags cannot be read) is passed over with a warning,
+    never a reason to refuse the run."""
     flt = RunFilter(ops=[opdef.full_name], statuses={status.COMPLETED, status.TERMINATED})
-    return [run for run in store.list_runs(ctx, flt) if run.op_name == opdef.full_name and run.flags == flags]
+    out = []
+    for run in store.list_runs(ctx, flt):
+        try:
+            if run.op_name == opdef.full_name and run.flags == flags:
+                out.append(run)
+        except RunStoreError as e:
+            ctx.ui.warning(f"skipping damaged run {run.short_id} ({e.message}): 'guildlike check' can repair it")
+    return out

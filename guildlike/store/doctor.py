@@ -162,6 +162,35 @@ def _exit_status(run_dir: Path) -> object:
         return None
 
 
+def _rebuild_flags(rep: Report, run: Run, repair: bool) -> None:
+    """A ``flags`` attribute that cannot be read is rebuilt from the last attempt's record."""
+    try:
+        attrs_mod.read(run.path, "flags")
+        return
+    except RunStoreError:
+        pass
+    except OSError:
+        return
+    try:
+        attempts = attrs_mod.read(run.path, "attempts")
+    except (RunStoreError, OSError):
+        return
+    last = attempts[-1] if isinstance(attempts, list) and attempts else None
+    flags = last.get("flags") if isinstance(last, dict) else None
+    if not isinstance(flags, dict):
+        return
+    if not repair:
+        rep.lines.append(f"run {run.id}: its flags can be rebuilt from its attempts record ('guildlike check' does it)")
+        return
+    try:
+        run.set("flags", flags)
+    except (RunStoreError, OSError) as e:
+        rep.lines.append(f"run {run.id}: cannot rebuild its flags: {getattr(e, 'message', None) or e}")
+        rep.unrepaired += 1
+        return
+    rep.lines.append(f"repaired: run {run.id}: flags rebuilt from its attempts record")
+
+
 def _check_attempts(rep: Report, run: Run, repair: bool) -> None:
     try:
         what = settle(run, repair)
@@ -196,6 +225,7 @@ def check(ctx: Context, repair: bool) -> Report:
                 rep.unrepaired += 1
     _check_staging(ctx, repair, rep)
     for run in scan(ctx.runs_dir):
+        _rebuild_flags(rep, run, repair)
         for problem in run_problems(ctx, run.path):
             rep.lines.append(f"run {run.id}: {problem}")
             rep.unrepaired += 1

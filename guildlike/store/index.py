@@ -40,7 +40,7 @@ from .filters import RunFilter, op_matches
 from .run import Run
 from .scan import scan_runs
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: a run whose flags cannot be read is damaged
 _RECENT_NS = 200_000_000
 _RECHECK = -1  # sig of a row to read again at the next listing
 DEFAULT_SCAN_SECONDS = 30.0
@@ -136,7 +136,7 @@ def read_row(run_id: str, run_dir: Path, sig: int) -> tuple[Any, ...] | None:
     ref = opref_mod.read(run_dir)
     damaged = ""
     vals: dict[str, Any] = {}
-    for name in ("started", "initialized", "exit_status", "label", "tags"):
+    for name in ("started", "initialized", "exit_status", "label", "tags", "flags"):
         try:
             vals[name] = attrs_mod.read(run_dir, name)
         except RunStoreError as e:

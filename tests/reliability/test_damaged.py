@@ -170,3 +170,27 @@ def test_corrupt_or_missing_index(genv: Env) -> None:
     for f in genv.home.glob("index.sqlite*"):
         f.unlink()
     assert genv.statuses() == before
+
+
+def test_a_run_with_damaged_flags_does_not_block_needed_and_check_rebuilds_them(genv: Env) -> None:
+    genv.ok("run", "-y", "quick", "msg=a")
+    genv.ok("run", "-y", "quick", "msg=b")
+    (rid,) = [r for r in genv.run_ids() if genv.attr(r, "flags") == {"msg": "a"}]
+    flags = genv.run_dir(rid) / ".guild" / "attrs" / "flags"
+    flags.write_text('{"msg": "a')  # truncated
+    # --needed passes over the damaged run with a one-line warning and runs.
+    res = genv.ok("run", "-y", "quick", "msg=a", "--needed")
+    assert "quick: a" in res.out
+    assert f"WARNING: skipping damaged run {rid[:8]}" in res.err
+    # runs marks it.
+    assert genv.statuses()[rid] == "error"
+    assert "<damaged:" in genv.ok("runs").out
+    # check names the fix, then makes it.
+    res = genv.gl("check", "--no-repair")
+    assert res.rc == 1 and f"run {rid}: its flags can be rebuilt from its attempts record" in res.out
+    res = genv.ok("check")
+    assert f"repaired: run {rid}: flags rebuilt from its attempts record" in res.out
+    assert genv.attr(rid, "flags") == {"msg": "a"}
+    assert genv.statuses()[rid] == "completed"
+    res = genv.ok("run", "-y", "quick", "msg=a", "--needed")
+    assert "Skipping because the following runs match" in res.out
