@@ -14,6 +14,7 @@ import json
 import os
 import runpy
 import sys
+from types import TracebackType
 from typing import Any
 
 
@@ -107,9 +108,33 @@ def main(argv: list[str] | None = None) -> None:
         runpy.run_module(module, run_name="__main__", alter_sys=True)
 
 
+def _user_frames(tb: TracebackType | None) -> TracebackType | None:
+    """The traceback from the first frame that is not guildlike's or runpy's."""
+    ours = (__file__, runpy.__file__)
+    while tb is not None and (tb.tb_frame.f_code.co_filename in ours or tb.tb_frame.f_code.co_filename.startswith("<")):
+        tb = tb.tb_next
+    return tb
+
+
 def _main() -> None:
     try:
         main()
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as e:
+        # As Python shows it, but from the user's own first frame: the
+        # frames of op_main and runpy say nothing about the user's error.
+        import traceback  # lazy: only when the operation raises
+
+        sys.stdout.flush()
+        traceback.print_exception(type(e), e, _user_frames(e.__traceback__))
+        sys.stderr.flush()
+        raise SystemExit(1) from None
+
+
+def _run_main() -> None:
+    try:
+        _main()
     except KeyboardInterrupt:
         # Stopped by Ctrl-C: end as killed by SIGINT (guildlike records the
         # run as terminated), without a traceback through this module.
@@ -121,4 +146,4 @@ def _main() -> None:
 
 
 if __name__ == "__main__":
-    _main()
+    _run_main()
