@@ -9,9 +9,10 @@ this seam and no module imports its caller.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from ..context import Context
+from ..context import UI, Context
 from ..errors import RunBusy
 from ..guildfile import flags as flagsmod
 from ..guildfile.opdef import OpDef
@@ -39,6 +40,9 @@ class Engine:
     @property
     def ctx(self) -> Context:
         return self._ctx
+
+    def with_ui(self, ui: UI) -> Engine:
+        return Engine(dataclasses.replace(self._ctx, ui=ui), self.executor)
 
     # ------------------------------------------------------------ new runs
 

@@ -36,7 +36,7 @@ def execute(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
         )
     except Interrupted as e:
         _own(run)
-        _capture_scalars(run, opdef)
+        capture_scalars(run, opdef)
         finish(run, -e.signum, hash_data=True)
         raise RunFailed(EXIT_SIGNAL_BASE + e.signum, "") from None
     except BaseException:
@@ -44,7 +44,7 @@ def execute(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
         finish(run, 1, hash_data=True)
         raise
     _own(run)
-    _capture_scalars(run, opdef)
+    capture_scalars(run, opdef)
     finish(run, code, hash_data=True)
     if code != 0:
         raise RunFailed(code if code > 0 else EXIT_SIGNAL_BASE - code)
@@ -60,8 +60,8 @@ def _own(run: Run) -> None:
         pass
 
 
-def _capture_scalars(run: Run, opdef: OpDef) -> None:
-    """Scalars from the output; a pattern that fails never fails the run."""
+def capture_scalars(run: Run, opdef: OpDef) -> None:
+    """Scalars from the run's output; a pattern that fails never fails the run."""
     try:
         scalars.capture(run.path, opdef.output_scalars)
     except RunStoreError:

@@ -13,11 +13,13 @@ from ..guildfile.opdef import OpDef
 from ..store import links, status, store
 from ..store.run import Run
 from . import structure
+from .execute import capture_scalars
 from .lifecycle import finish, mark_started, recording_end
 from .opdefs import project_dir_for, resolve_opdef
 from .options import RunOptions
 from .runner import Runner
 from .stepdefs import Step, log_args, parse_steps, step_flags, step_opspec
+from .teeui import recording_output
 
 
 def check_links(run: Run, steps: list[Step]) -> None:
@@ -78,8 +80,13 @@ def run_pipeline(runner: Runner, run: Run, opdef: OpDef, opts: RunOptions) -> No
     since = run.get("started") or 0
     changed: dict[str, str] = {}
     with recording_end(run):
-        for step in steps:
-            _run_step(runner, run, opdef, opts, step, since, changed)
+        try:
+            with recording_output(run, runner.ctx.ui) as ui:
+                steps_runner = runner.with_ui(ui)
+                for step in steps:
+                    _run_step(steps_runner, run, opdef, opts, step, since, changed)
+        finally:
+            capture_scalars(run, opdef)  # the steps' output lines are the pipeline's scalars too
     finish(run, 0)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from ..context import Context
+from ..context import UI, Context
 from ..guildfile.opdef import OpDef
 from ..store.run import Run
 from .options import RunOptions
@@ -31,6 +31,10 @@ class Runner(Protocol):
 
     def start(self, run: Run, opdef: OpDef, opts: RunOptions) -> None:
         """Run a prepared run to its end: a pipeline's steps, or the op's process."""
+        ...
+
+    def with_ui(self, ui: UI) -> Runner:
+        """The same runner, talking to ``ui`` (a pipeline records its steps' output)."""
         ...
 
     def execute(self, run: Run, opdef: OpDef, opts: RunOptions) -> None:
