@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from ..ops import runlog
 from ..util.text import escape_text
 from .common import Command, build_filter, filter_options, make_context, select_one
 from .ui import out
@@ -35,6 +34,8 @@ def log(run: str | None, as_json: bool, **kw: Any) -> None:
     """
     ctx = make_context()
     r = select_one(ctx, run, build_filter(kw), "runs log")
+    from ..ops import runlog  # lazy: `runs` loads this module for its subcommand list
+
     doc = runlog.document(r, ctx.runs_dir)
     if as_json:
         out(json.dumps(doc, indent=2, default=str))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import traceback
 from typing import Any
 
 import click
@@ -97,6 +96,8 @@ def internal_error(e: BaseException) -> int:
     except (OSError, ValueError):
         pass
     if os.environ.get("GUILDLIKE_DEBUG") == "1":
+        import traceback  # lazy: start-up speed; only for a bug, with GUILDLIKE_DEBUG=1
+
         traceback.print_exception(e)
     detail = escape_text(f"{type(e).__name__}: {e}" if str(e) else type(e).__name__)
     sys.stderr.write(f"guildlike: internal error: {detail[:500]}\n")

@@ -8,9 +8,8 @@ from typing import Any
 import click
 
 from ..errors import RunStoreError
-from ..ops import scalars as scalars_mod
 from ..store import attrs as attrs_mod
-from ..store import doctor, store
+from ..store import store
 from ..store.run import Run
 from ..store.status import read_lock
 from ..util.text import escape_text
@@ -119,6 +118,8 @@ def _read_fresh(ctx: Any, listed: Any) -> tuple[Any, list[str]]:
     """The run read again from its folder (a listing may hold an older copy), and
     why it is damaged: an attribute that cannot be read counts as absent."""
     run = Run(listed.id, listed.path)
+    from ..store import doctor  # lazy: start-up speed of the listing; only info reads it
+
     problems = doctor.run_problems(ctx, run.path)
     for name in attrs_mod.names(run.path):
         try:
@@ -164,6 +165,8 @@ def _info_fields(ctx: Any, run: Any) -> list[tuple[str, Any]]:
 
 
 def _scalars(path: Any) -> dict[str, tuple[Any, Any]]:
+    from ..ops import scalars as scalars_mod  # lazy: start-up speed of the listing
+
     data = scalars_mod.read(path)
     if not isinstance(data, dict):
         return {}

@@ -10,7 +10,7 @@ this seam and no module imports its caller.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..context import UI, Context
 from ..errors import RunBusy
@@ -18,11 +18,14 @@ from ..guildfile import flags as flagsmod
 from ..guildfile.opdef import OpDef
 from ..store import status
 from ..store.run import Run
-from . import batch, needed, pipeline, plan, restart, stepdefs
+from . import needed, restart, stepdefs
 from .executors import Executor, LocalExecutor
 from .lifecycle import mark_staged, prepare_run
 from .opdefs import decode_flag_args, resolve_opdef
 from .options import RunOptions
+
+if TYPE_CHECKING:
+    from .plan import PlanRow
 
 
 def is_batch(flags: dict[str, Any], opts: RunOptions) -> bool:
@@ -61,6 +64,8 @@ class Engine:
     def run_opdef(self, opdef: OpDef, given: dict[str, Any], opts: RunOptions) -> Run | None:
         flags = flagsmod.resolve(opdef, given, force_flags=opts.force_flags)
         if is_batch(flags, opts):
+            from . import batch  # lazy: start-up speed; a single run needs no batch code
+
             return batch.run_batch(self, opdef, flags, opts)
         if opts.needed:
             matches = needed.matching_runs(self.ctx, opdef, flags)
@@ -84,6 +89,8 @@ class Engine:
     def start(self, run: Run, opdef: OpDef, opts: RunOptions) -> None:
         """Run a prepared ``run`` to its end; ``RunFailed`` when it does not complete."""
         if opdef.is_pipeline:
+            from . import pipeline  # lazy: start-up speed; a single op needs no pipeline code
+
             pipeline.run_pipeline(self, run, opdef, opts)
         else:
             self.execute(run, opdef, opts)
@@ -109,6 +116,8 @@ class Engine:
             if todo is None:
                 return None
             if todo.opdef.batch is not None:
+                from . import batch  # lazy: start-up speed; a single run needs no batch code
+
                 batch.restart_batch(self, run, todo.opdef, todo.flags, todo.opts)
                 return run
             restart.apply(self.ctx, run, todo)
@@ -118,6 +127,8 @@ class Engine:
     def restart_spec(self, spec: str, flag_args: list[str], opts: RunOptions) -> Run | None:
         return self.restart(restart.find_run(self.ctx, spec), decode_flag_args(flag_args), opts)
 
-    def plan(self, spec: str, flag_args: list[str], opts: RunOptions) -> tuple[Run, list[plan.PlanRow]]:
+    def plan(self, spec: str, flag_args: list[str], opts: RunOptions) -> tuple[Run, list[PlanRow]]:
+        from . import plan  # lazy: start-up speed; only --plan needs it
+
         run = restart.find_run(self.ctx, spec)
         return run, plan.plan(self.ctx, run, decode_flag_args(flag_args), opts)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from ..errors import Interrupted, RunFailed
@@ -65,6 +64,8 @@ def run_parallel(items: list[T], fn: Callable[[T], R], max_parallel: int) -> lis
     """``fn`` over ``items``, ``max_parallel`` at a time, results in order."""
     if max_parallel <= 1 or len(items) <= 1:
         return [fn(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor  # lazy: start-up speed (it brings in logging)
+
     with ThreadPoolExecutor(max_workers=max_parallel) as pool:
         try:
             return list(pool.map(fn, items))

@@ -7,7 +7,6 @@ random search of ``max_trials`` trials; list values then act as choices.
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 import math
@@ -144,6 +143,8 @@ def read_file(path: Path) -> list[dict[str, Any]]:
         raise FlagError(f"cannot read trials file {path}: {e.strerror}") from None
     suffix = path.suffix.lower()
     if suffix == ".csv":
+        import csv  # lazy: start-up speed; only a CSV trials file needs it
+
         reader = csv.reader(text.splitlines())
         rows = [r for r in reader if r]
         if not rows:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +99,8 @@ _FAULT_ENV = "GUILDLIKE_FAULT_KILL_AFTER_ATTR"
 
 
 def _fault_kill() -> None:
+    import signal  # lazy: start-up speed; only the tests' fault injection needs it
+
     os.kill(os.getpid(), signal.SIGKILL)
 
 

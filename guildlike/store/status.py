@@ -9,7 +9,6 @@ writing ``exit_status`` is ``error``, never ``running`` forever.
 
 from __future__ import annotations
 
-import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,6 +73,7 @@ def claim(run_dir: Path) -> Iterator[bool]:
     go on. The kernel drops the lock when its process dies, even by kill -9,
     and no file is written for it.
     """
+    import fcntl  # lazy: start-up speed; only a claim needs it
 
     try:
         fd = os.open(run_dir / ".guild", os.O_RDONLY | os.O_DIRECTORY)

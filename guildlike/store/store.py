@@ -13,7 +13,7 @@ from pathlib import Path
 from ..context import Context
 from ..errors import RunBusy, RunStoreError
 from ..util.files import ensure_dir, remove_tree
-from . import index, runids, status
+from . import runids, status
 from .filters import RunFilter
 from .run import Run
 from .scan import STAGING_SUFFIX
@@ -74,6 +74,8 @@ def publish_run_dir(ctx: Context, run: Run) -> Run:
 
 def list_runs(ctx: Context, flt: RunFilter | None = None, deleted: bool = False) -> Sequence[Run]:
     """Runs newest first (by started, else initialized), filtered by ``flt``."""
+    from . import index  # lazy: start-up speed; a run that lists nothing needs no SQLite
+
     return index.list_runs(ctx, flt or RunFilter(), deleted)
 
 
