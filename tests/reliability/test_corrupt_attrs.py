@@ -101,8 +101,8 @@ def test_flags_as_text(genv: Env) -> None:
     rid = genv.run_ids()[0]
     _set_attr(genv.run_dir(rid), "flags", '"msg=one"')
     genv.ok("runs", "log")
-    genv.ok("run", "--restart", rid[:8], "--plan")
-    res = genv.ok("run", "--restart", rid[:8], "-y")
+    genv.ok("run", "--restart", rid, "--plan")
+    res = genv.ok("run", "--restart", rid, "-y")
     assert "quick: hello" in res.out  # the default again
     assert genv.attr(rid, "flags") == {"msg": "hello"}
 

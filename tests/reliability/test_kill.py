@@ -27,7 +27,7 @@ def test_kill_9_of_the_op_process(genv: Env) -> None:
     assert p.wait(timeout=20) != 0
     assert genv.statuses()[rid] in DONE
     assert "tick" in (genv.run_dir(rid) / ".guild" / "output").read_text()
-    res = genv.ok("run", "--restart", rid[:8], "-y")
+    res = genv.ok("run", "--restart", rid, "-y")
     assert "sleepy: done" in res.out
     assert genv.statuses() == {rid: "completed"}
 
@@ -57,7 +57,7 @@ def test_kill_9_of_a_pipeline_while_a_step_runs(genv: Env) -> None:
     assert st[step_id] in DONE and st[pipe_id] in DONE, st
     assert "running" not in st.values() and "pending" not in st.values()
 
-    res = genv.ok("run", "--restart", pipe_id[:8], "--needed", "-y")
+    res = genv.ok("run", "--restart", pipe_id, "--needed", "-y")
     assert "Skipping run because flags have not changed" in res.out
     st = genv.statuses()
     assert set(st.values()) == {"completed"}, st
@@ -138,7 +138,7 @@ def test_lock_of_a_reused_pid_is_not_running(genv: Env) -> None:
         lock.write_text(f"{stranger.pid}\n")
         os.utime(lock, (ctime - 3600, ctime - 3600))
         assert genv.statuses() == {first: "error", second: "error"}
-        res = genv.ok("runs", "info", first[:8])
+        res = genv.ok("runs", "info", first)
         assert "status: error" in res.out
         # and the same pid with its own start time is running
         (genv.run_dir(first) / ".guild" / "LOCK").write_text(f"{stranger.pid} {ctime:.3f}\n")
@@ -167,7 +167,7 @@ def test_restarting_a_running_run_is_refused(genv: Env) -> None:
     p = genv.start("run", "-y", "sleepy")
     rid, op_pid = genv.wait_op_running("sleepy", p.pid)
     before = sorted(os.listdir(genv.run_dir(rid) / ".guild" / "attrs"))
-    res = genv.gl("run", "--restart", rid[:8], "-y")
+    res = genv.gl("run", "--restart", rid, "-y")
     assert_clean_error(res)
     assert "running" in res.err.splitlines()[0]
     assert not process_gone(op_pid)
