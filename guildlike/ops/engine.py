@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..context import Context
-from ..errors import RunBusy
+from ..errors import GuildlikeError, RunBusy
 from ..guildfile import flags as flagsmod
 from ..guildfile.opdef import OpDef
 from ..store import status
 from ..store.run import Run
 from . import batch, needed, pipeline, plan, restart, stepdefs
+from .background import Request
 from .executors import Executor, LocalExecutor
 from .lifecycle import mark_staged, prepare_run
 from .opdefs import decode_flag_args, resolve_opdef
@@ -39,6 +40,20 @@ class Engine:
     @property
     def ctx(self) -> Context:
         return self._ctx
+
+    # ------------------------------------------------------------ any request
+
+    def perform(self, request: Request) -> Run | None:
+        """Do what a background ``request`` asks, as the ``run`` command would."""
+        opts = request.options()
+        if request.action == "restart":
+            return self.restart_spec(request.run_id, request.flag_args, opts)
+        if request.action == "start":
+            return self.start_staged(request.run_id, opts)
+        if not request.opspec:
+            raise GuildlikeError("missing operation")
+        opts.run_id = request.run_id
+        return self.run_op(request.opspec, request.flag_args, opts)
 
     # ------------------------------------------------------------ new runs
 
