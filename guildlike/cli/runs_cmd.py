@@ -29,6 +29,7 @@ from .common import (
     select_runs,
 )
 from .log_cmd import log
+from .stop_cmd import stop
 from .ui import err, out
 
 DEFAULT_LIMIT = 20
@@ -66,6 +67,7 @@ def runs() -> None:
       guildlike runs info 1
       guildlike runs delete RUN -y
       guildlike runs log RUN
+      guildlike runs stop -y
     """
 
 
@@ -322,3 +324,4 @@ runs.add_command(_change_command("purge", True, False, _PURGE_DOC))
 
 
 runs.add_command(log)
+runs.add_command(stop)
