@@ -104,10 +104,26 @@ def _running_ops_under(run: Run, seen: set[str] | None = None) -> Iterator[Targe
             yield Target(child, pid)
 
 
+def _ancestors(run: Run) -> Iterator[str]:
+    """The ids of the pipeline or batch that runs ``run``, of the one that runs that..."""
+    seen = {run.id}
+    parent = run.get("parent")
+    while isinstance(parent, str) and parent and parent not in seen:
+        seen.add(parent)
+        yield parent
+        parent = Run(parent, run.path.parent / parent).get("parent")
+
+
 def stop(found: list[Target], timeout: float = DEFAULT_TIMEOUT_S) -> list[Run]:
-    """Stop the ``found`` runs; the runs that were still running at the end (none, normally)."""
+    """Stop the ``found`` runs; the runs that were still running at the end (none, normally).
+
+    A step or trial whose pipeline or batch is stopped too gets no signal of
+    its own: its parent passes the one it gets on and records both ends.
+    """
+    ids = {t.run.id for t in found}
     for t in found:
-        _signal(t.pid, signal.SIGTERM, group=not _runs_children(t.run))
+        if not any(a in ids for a in _ancestors(t.run)):
+            _signal(t.pid, signal.SIGTERM, group=not _runs_children(t.run))
     left = _wait([t.run for t in found], timeout)
     if not left:
         return []
