@@ -152,24 +152,8 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
     engine = Engine(ctx)
     if kw["plan"]:
         _print_plan(ctx, kw["restart"], flag_args, opts)
-    elif kw["restart"]:
-        # Find the run (and check the flags' syntax) before asking anything.
-        target = find_run(ctx, kw["restart"])
-        given = decode_flag_args(flag_args)
-        if not kw["yes"]:
-            _confirm_run(f"You are about to restart {target.id} ({target.op_name})", dict(given))
-        if kw["background"]:
-            _background(ctx, Request.make("restart", target.id, opts, flag_args=flag_args))
-        else:
-            engine.restart(target, given, opts)
-    elif kw["start"]:
-        target = find_run(ctx, kw["start"])
-        if not kw["yes"]:
-            _confirm_run(f"You are about to start {target.id} ({target.op_name})", target.flags)
-        if kw["background"]:
-            _background(ctx, Request.make("start", target.id, opts))
-        else:
-            engine.start_staged(target.id, opts)
+    elif kw["restart"] or kw["start"]:
+        _restart_or_start(ctx, engine, kw, flag_args, opts)
     elif not opspec:
         raise UsageError("missing operation", ["Try 'guildlike operations' for a list of available operations."])
     elif kw["help_op"]:
@@ -183,6 +167,27 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
             _background(ctx, Request.make("run", opts.run_id or new_run_id(), opts, opspec, flag_args))
         else:
             engine.run_op(opspec, flag_args, opts)
+
+
+def _restart_or_start(ctx: Any, engine: Engine, kw: dict[str, Any], flag_args: list[str], opts: RunOptions) -> None:
+    if kw["restart"]:
+        # Find the run (and check the flags' syntax) before asking anything.
+        target = find_run(ctx, kw["restart"])
+        given = decode_flag_args(flag_args)
+        if not kw["yes"]:
+            _confirm_run(f"You are about to restart {target.id} ({target.op_name})", dict(given))
+        if kw["background"]:
+            _background(ctx, Request.make("restart", target.id, opts, flag_args=flag_args))
+        else:
+            engine.restart(target, given, opts)
+        return
+    target = find_run(ctx, kw["start"])
+    if not kw["yes"]:
+        _confirm_run(f"You are about to start {target.id} ({target.op_name})", target.flags)
+    if kw["background"]:
+        _background(ctx, Request.make("start", target.id, opts))
+    else:
+        engine.start_staged(target.id, opts)
 
 
 def _background(ctx: Any, request: Request) -> None:
