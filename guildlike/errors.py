@@ -109,12 +109,13 @@ class RunBusy(GuildlikeError):
         self.run_id = run_id
         self.action = action
         self.other_process = other_process
+        hint = f"Stop it first with 'guildlike runs stop {run_id}' or wait for it to finish."
         if action == "delete":
-            msg, hint = f"cannot delete running run {run_id}", "Stop it first."
+            msg = f"cannot delete running run {run_id}"
         elif action in ("replace", "export"):
-            msg, hint = f"cannot {action} run {run_id}: it is running", "Stop it first or wait for it to finish."
+            msg = f"cannot {action} run {run_id}: it is running"
         else:
-            msg, hint = f"run {run_id} is still running", "Stop it first or wait for it to finish."
+            msg = f"run {run_id} is still running"
             if other_process:
                 msg += f" (another process is {_ING.get(action, action + 'ing')} it)"
         super().__init__(msg, [hint])

@@ -29,6 +29,8 @@ COMMANDS = {
     "export": ("guildlike.cli.transfer_cmd", "export", "Export runs to a folder or a .zip file."),
     "import": ("guildlike.cli.transfer_cmd", "import_", "Import runs exported from another home."),
     "check": ("guildlike.cli.check_cmd", "check", "Check the run index and run directories, and repair."),
+    "stop": ("guildlike.cli.stop_cmd", "stop", "Stop running runs."),
+    "watch": ("guildlike.cli.watch_cmd", "watch", "Follow a run's output until it stops."),
 }
 
 

@@ -8,16 +8,19 @@ import click
 
 from ..errors import UsageError
 from ..guildfile.opdef import OpDef
+from ..ops import background
+from ..ops.background import Request
 from ..ops.engine import Engine
 from ..ops.opdefs import decode_flag_args, resolve_opdef
 from ..ops.options import RunOptions
 from ..ops.restart import find_run
 from ..store import runids
 from ..store.runids import RULE as RUN_ID_RULE
+from ..store.store import new_run_id
 from ..util.yamlutil import encode_value
 from .common import Command, confirm, make_context
 from .rows import table
-from .ui import out
+from .ui import err, out
 
 
 def _split_args(opspec: str | None, args: tuple[str, ...], restarting: bool) -> tuple[str | None, list[str], list[str]]:
@@ -107,6 +110,7 @@ def _print_plan(ctx: Any, spec: str, flag_args: list[str], opts: RunOptions) -> 
 )
 @click.option("--maximize", metavar="SCALAR", help="Scalar a search maximizes.")
 @click.option("--help-op", is_flag=True, help="Show the operation's description and flags, and exit.")
+@click.option("-b", "--background", is_flag=True, help="Run in the background and return at once.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
     """Run an operation.
@@ -126,6 +130,9 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
     --needed` reuses the steps (or trials) that completed with the same
     flags. `--start RUN` starts a run made with `--stage`.
 
+    `-b` runs it in the background: the command returns once the run has
+    started (`guildlike watch` follows it, `guildlike stop` stops it).
+
     Examples:
 
     \b
@@ -137,6 +144,7 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
       guildlike run train @trials.csv -y
       guildlike run --restart RUN target=0.99 --needed -y
       guildlike run --restart RUN --needed --plan
+      guildlike run train -b -y
     """
     restarting = bool(kw["restart"] or kw["start"])
     opspec, flag_args, files = _split_args(opspec, flags, restarting)
@@ -146,18 +154,8 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
     engine = Engine(ctx)
     if kw["plan"]:
         _print_plan(ctx, kw["restart"], flag_args, opts)
-    elif kw["restart"]:
-        # Find the run (and check the flags' syntax) before asking anything.
-        target = find_run(ctx, kw["restart"])
-        given = decode_flag_args(flag_args)
-        if not kw["yes"]:
-            _confirm_run(f"You are about to restart {target.id} ({target.op_name})", dict(given))
-        engine.restart(target, given, opts)
-    elif kw["start"]:
-        target = find_run(ctx, kw["start"])
-        if not kw["yes"]:
-            _confirm_run(f"You are about to start {target.id} ({target.op_name})", target.flags)
-        engine.start_staged(target.id, opts)
+    elif kw["restart"] or kw["start"]:
+        _restart_or_start(ctx, engine, kw, flag_args, opts)
     elif not opspec:
         raise UsageError("missing operation", ["Try 'guildlike operations' for a list of available operations."])
     elif kw["help_op"]:
@@ -167,7 +165,38 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
             # Errors in the op or its flags are reported before the question.
             opdef, resolved = engine.preview(opspec, flag_args, opts)
             _confirm_run(f"You are about to run {opdef.full_name}", resolved)
-        engine.run_op(opspec, flag_args, opts)
+        if kw["background"]:
+            _background(ctx, Request.make("run", opts.run_id or new_run_id(), opts, opspec, flag_args))
+        else:
+            engine.run_op(opspec, flag_args, opts)
+
+
+def _restart_or_start(ctx: Any, engine: Engine, kw: dict[str, Any], flag_args: list[str], opts: RunOptions) -> None:
+    if kw["restart"]:
+        # Find the run (and check the flags' syntax) before asking anything.
+        target = find_run(ctx, kw["restart"])
+        given = decode_flag_args(flag_args)
+        if not kw["yes"]:
+            _confirm_run(f"You are about to restart {target.id} ({target.op_name})", dict(given))
+        if kw["background"]:
+            _background(ctx, Request.make("restart", target.id, opts, flag_args=flag_args))
+        else:
+            engine.restart(target, given, opts)
+        return
+    target = find_run(ctx, kw["start"])
+    if not kw["yes"]:
+        _confirm_run(f"You are about to start {target.id} ({target.op_name})", target.flags)
+    if kw["background"]:
+        _background(ctx, Request.make("start", target.id, opts))
+    else:
+        engine.start_staged(target.id, opts)
+
+
+def _background(ctx: Any, request: Request) -> None:
+    """Run ``request`` in a detached process; say so once the run has started."""
+    started = background.start(ctx, request)
+    if started is not None:
+        err(f"{started.op_name} started in background as {started.id}")
 
 
 def _check_usage(kw: dict[str, Any]) -> None:
@@ -183,6 +212,10 @@ def _check_usage(kw: dict[str, Any]) -> None:
         raise UsageError("--minimize and --maximize cannot be used together")
     if kw["plan"] and not kw["restart"]:
         raise UsageError("--plan is used with --restart RUN")
+    if kw["background"]:
+        for opt in ("stage", "plan", "print_trials", "help_op"):
+            if kw[opt]:
+                raise UsageError(f"--background cannot be used with --{opt.replace('_', '-')}")
     if kw["run_id"] is not None and not runids.is_valid(kw["run_id"]):
         raise UsageError(f"invalid --run-id {kw['run_id']!r}: use {RUN_ID_RULE}")
 

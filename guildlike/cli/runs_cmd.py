@@ -28,18 +28,27 @@ from .common import (
     select_runs,
 )
 from .log_cmd import log
+from .stop_cmd import stop
 from .ui import err, out
 
 DEFAULT_LIMIT = 20
 
 
 class DefaultGroup(click.Group):
-    """A group whose first argument, when not a subcommand, goes to ``list``."""
+    """A group whose options (``-Sc``, ``-n 5``) or no arguments go to ``list``;
+    a first word that is not a subcommand is an unknown command."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+        if not args or (args[0].startswith("-") and args[0] not in ("-h", "--help")):
             args = ["list"] + list(args)
         return super().parse_args(ctx, expand_status_args(args))
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in self.commands:
+            raise click.UsageError(f"No such command '{args[0]}'.", ctx)  # Guild's words, no suggestion
+        return super().resolve_command(ctx, args)
 
 
 @click.group(cls=DefaultGroup)
@@ -57,6 +66,7 @@ def runs() -> None:
       guildlike runs info 1
       guildlike runs delete RUN -y
       guildlike runs log RUN
+      guildlike runs stop -y
     """
 
 
@@ -317,3 +327,4 @@ runs.add_command(_change_command("purge", True, False, _PURGE_DOC))
 
 
 runs.add_command(log)
+runs.add_command(stop)

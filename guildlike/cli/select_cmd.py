@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from ..errors import GuildlikeError
+from ..ops.stopping import running_pid
 from ..store import attrs
 from ..util import yamlutil
 from ..util.text import escape_text
@@ -20,6 +21,8 @@ def format_attr(run: Any, name: str) -> str:
         return str(run.status)
     if name in ("label",):
         return escape_text(run.label)
+    if name == "pid":  # while running, else empty (Guild's)
+        return str(running_pid(run) or "") if run.status == "running" else ""
     # Read from the run directory: a listing may hold a cached copy that
     # is not the attribute file as written (an absent ``tags`` as ``[]``).
     val = attrs.read(run.path, name)

@@ -13,7 +13,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from ..context import UI, Context
-from ..errors import RunBusy
+from ..errors import GuildlikeError, RunBusy
 from ..guildfile import flags as flagsmod
 from ..guildfile.opdef import OpDef
 from ..store import status
@@ -25,6 +25,7 @@ from .opdefs import decode_flag_args, resolve_opdef
 from .options import RunOptions
 
 if TYPE_CHECKING:
+    from .background import Request
     from .plan import PlanRow
 
 
@@ -46,6 +47,20 @@ class Engine:
 
     def with_ui(self, ui: UI) -> Engine:
         return Engine(dataclasses.replace(self._ctx, ui=ui), self.executor)
+
+    # ------------------------------------------------------------ any request
+
+    def perform(self, request: Request) -> Run | None:
+        """Do what a background ``request`` asks, as the ``run`` command would."""
+        opts = request.options()
+        if request.action == "restart":
+            return self.restart_spec(request.run_id, request.flag_args, opts)
+        if request.action == "start":
+            return self.start_staged(request.run_id, opts)
+        if not request.opspec:
+            raise GuildlikeError("missing operation")
+        opts.run_id = request.run_id
+        return self.run_op(request.opspec, request.flag_args, opts)
 
     # ------------------------------------------------------------ new runs
 

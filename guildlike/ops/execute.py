@@ -35,19 +35,27 @@ def execute(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
             whole_lines=opts.max_parallel > 1,
         )
     except Interrupted as e:
-        _own(run)
-        capture_scalars(run, opdef)
-        finish(run, -e.signum, hash_data=True)
+        _record_end(run, opdef, -e.signum)
         raise RunFailed(EXIT_SIGNAL_BASE + e.signum, "") from None
     except BaseException:
-        _own(run)
-        finish(run, 1, hash_data=True)
+        _record_end(run, None, 1)
         raise
-    _own(run)
-    capture_scalars(run, opdef)
-    finish(run, code, hash_data=True)
+    _record_end(run, opdef, code)
     if code != 0:
         raise RunFailed(code if code > 0 else EXIT_SIGNAL_BASE - code)
+
+
+def _record_end(run: Run, opdef: OpDef | None, code: int) -> None:
+    """Write the run's end whole: a stop request that comes meanwhile (SIGTERM to
+    the pipeline or batch running this op) is acted on once it is written."""
+    try:
+        with process.signals_deferred():
+            _own(run)
+            if opdef is not None:
+                capture_scalars(run, opdef)
+            finish(run, code, hash_data=True)
+    except Interrupted as e:
+        raise RunFailed(EXIT_SIGNAL_BASE + e.signum, "") from None
 
 
 def _own(run: Run) -> None:

@@ -62,6 +62,25 @@ def interrupt_on_signals() -> Iterator[None]:
         _restore(old)
 
 
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Inside, SIGINT, SIGTERM and SIGHUP are held back (main thread only); the
+    first raises ``Interrupted`` once the block is done. A run's end is then
+    written whole even when a stop request comes while it is written."""
+    received: list[int] = []
+
+    def hold(signum: int, frame: Any) -> None:
+        received.append(signum)
+
+    old = _install(hold)
+    try:
+        yield
+    finally:
+        _restore(old)
+    if received:
+        raise Interrupted(received[0], 128 + received[0])
+
+
 def _die_with_parent() -> None:
     """In the child: ask Linux to SIGTERM us when guildlike dies (even by kill -9),
     so an operation is never left running without anyone to record its end."""
