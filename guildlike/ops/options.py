@@ -31,6 +31,7 @@ class RunOptions:
     parent_id: str | None = None
     candidates: list[str] | None = None  # run ids a step's requires may resolve to
     changed_runs: dict[str, str] | None = None  # step runs rerun with new output: id -> step
+    user_flags: dict[str, Any] | None = None  # the flags as given (written as ``user_flags``)
     trigger: str = "run"
     force_structure: bool = False
 
@@ -38,6 +39,7 @@ class RunOptions:
         data = asdict(self)
         data.pop("candidates", None)
         data.pop("changed_runs", None)
+        data.pop("user_flags", None)
         return {k: v for k, v in data.items() if not (v is None or v is False or v == [] or v == "")}
 
     def for_child(self, **changes: Any) -> RunOptions:
@@ -55,5 +57,6 @@ class RunOptions:
             minimize=None,
             maximize=None,
             batch_files=[],
+            user_flags=None,
         )
         return replace(base, **changes)
