@@ -32,12 +32,15 @@ COMMANDS = {
     "check": ("guildlike.cli.check_cmd", "check", "Check the run index and run directories, and repair."),
 }
 
+ALIASES = {"ops": "operations"}  # accepted, not listed
+
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        name = ALIASES.get(name, name)
         if name not in COMMANDS:
             return None
         module, attr, _ = COMMANDS[name]

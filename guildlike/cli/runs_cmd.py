@@ -13,9 +13,9 @@ from ..store import attrs as attrs_mod
 from ..store import doctor, store
 from ..store.run import Run
 from ..store.status import read_lock
+from ..util import yamlutil
 from ..util.text import escape_text
 from ..util.timeutil import format_us
-from ..util import yamlutil
 from ..util.yamlutil import encode_value
 from . import rows
 from .common import (
