@@ -18,12 +18,11 @@ from .options import RunOptions
 
 def execute(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
     """Run the op's process in ``run``'s folder to its end; ``RunFailed`` unless it completes."""
-    if opdef.requires:
-        try:
-            requires.resolve(ctx, run, opdef, opts)
-        except GuildlikeError:
-            mark_unresolved(run)
-            raise
+    try:
+        requires.resolve(ctx, run, opdef, opts)  # without requires: deps is {}, as in Guild
+    except GuildlikeError:
+        mark_unresolved(run)
+        raise
     cmd, env = opcmd.build(ctx, run, opdef, deps.script_flags(opdef, run.flags))
     run.set("cmd", cmd)
     run.set("env", scrub(env))
