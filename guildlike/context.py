@@ -25,6 +25,7 @@ class UI(Protocol):
     def info(self, msg: str) -> None: ...  # a log line on stderr
     def warning(self, msg: str) -> None: ...  # a WARNING line on stderr
     def message(self, msg: str) -> None: ...  # a line on stdout
+    def note(self, msg: str) -> None: ...  # a plain line on stderr (what a run resolves)
     def stream(self, data: bytes, err: bool) -> None: ...  # process output
     def progress(self, msg: str) -> None: ...  # transient status (terminal only)
     def runs(self, runs: Sequence[Run]) -> None: ...  # a short row per run, on stdout
@@ -41,6 +42,9 @@ class NullUI:
         pass
 
     def message(self, msg: str) -> None:
+        pass
+
+    def note(self, msg: str) -> None:
         pass
 
     def stream(self, data: bytes, err: bool) -> None:

@@ -143,6 +143,23 @@ class StructureChanged(GuildlikeError):
 class DependencyError(GuildlikeError):
     """A required upstream run or file cannot be resolved."""
 
+    def __init__(self, uri: str, resource: str, reason: str) -> None:
+        self.uri = uri
+        self.resource = resource
+        self.reason = reason
+        super().__init__(
+            f"run failed because a dependency was not met: could not resolve '{uri}' in {resource} resource: {reason}"
+        )
+
+
+class DependencySourceError(GuildlikeError):
+    """A ``file:`` source that cannot be used; ``missing`` when it does not exist."""
+
+    def __init__(self, reason: str, missing: bool = False) -> None:
+        self.reason = reason
+        self.missing = missing
+        super().__init__(reason)
+
 
 class TransferError(GuildlikeError):
     """An export or import cannot be done."""

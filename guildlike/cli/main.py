@@ -33,12 +33,15 @@ COMMANDS = {
     "watch": ("guildlike.cli.watch_cmd", "watch", "Follow a run's output until it stops."),
 }
 
+ALIASES = {"ops": "operations"}  # accepted, not listed
+
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        name = ALIASES.get(name, name)
         if name not in COMMANDS:
             return None
         module, attr, _ = COMMANDS[name]

@@ -15,23 +15,20 @@ def operations() -> None:
     """Show the project's operations.
 
     Lists the operations of the guild.yml in the current directory, with
-    their descriptions; shows nothing where there is no guild.yml.
+    their descriptions; shows nothing where there is no guild.yml. `ops`
+    is the same command.
 
     Examples:
 
     \b
       guildlike operations
+      guildlike ops
       guildlike run OP --help-op
     """
     ctx = make_context()
     path = load.find_guildfile(ctx.cwd)
     if path is None:
         return
-    gf = load.load(path)
-    rows = []
-    for model in gf.models:
-        for name, op in model.ops.items():
-            full = f"{model.name}:{name}" if model.name else name
-            rows.append([full, (op or {}).get("description", "") or ""])
+    rows = [list(row) for row in load.load(path).op_rows()]
     if rows:
         out("\n".join(table(rows)))

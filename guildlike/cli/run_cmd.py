@@ -54,8 +54,9 @@ def _help_op_lines(opdef: OpDef) -> list[str]:
             parts.append(f"(default is {encode_value(fd.default)})")
         lines.append(f"  {name.ljust(width)}  {' '.join(parts)}".rstrip())
         if fd.choices:
-            lines.append(f"  {''.ljust(width)}  Choices: " + ", ".join(
-                encode_value(c.get("value") if isinstance(c, dict) else c) for c in fd.choices))
+            pad = " " * (width + 4)
+            lines += [pad, pad + "Choices:  " + ", ".join(
+                encode_value(c.get("value") if isinstance(c, dict) else c) for c in fd.choices)]
     return lines
 
 

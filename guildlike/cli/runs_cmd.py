@@ -12,6 +12,7 @@ from ..store import attrs as attrs_mod
 from ..store import store
 from ..store.run import Run
 from ..store.status import read_lock
+from ..util import yamlutil
 from ..util.text import escape_text
 from ..util.timeutil import format_us
 from ..util.yamlutil import encode_value
@@ -194,8 +195,9 @@ def _fmt_flag(val: Any) -> str:
 @runs.command("info", cls=Command)
 @click.argument("run", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the fields as JSON.")
+@click.option("-d", "--deps", "show_deps", is_flag=True, help="Show what the run's requires resolved to.")
 @filter_options
-def info(run: str | None, as_json: bool, **kw: Any) -> None:
+def info(run: str | None, as_json: bool, show_deps: bool, **kw: Any) -> None:
     """Show details of a run (the latest by default).
 
     RUN is an index in the filtered list (1 is the newest), an id or the
@@ -208,10 +210,13 @@ def info(run: str | None, as_json: bool, **kw: Any) -> None:
       guildlike runs info
       guildlike runs info 2
       guildlike runs info -Fo train -Sc --json
+      guildlike runs info -d
     """
     ctx = make_context()
     r, damaged = _read_fresh(ctx, select_one(ctx, run, build_filter(kw), "runs info"))
     fields = _info_fields(ctx, r)
+    if show_deps:
+        fields.append(("dependencies", r.get("deps") or {}))
     if damaged:
         at = [name for name, _ in fields].index("status") + 1
         fields.insert(at, ("damaged", "; ".join(damaged)))
@@ -231,6 +236,9 @@ def info(run: str | None, as_json: bool, **kw: Any) -> None:
         elif name == "scalars":
             lines.append("scalars:")
             lines += [f"  {k}: {v:f} (step {s})" for k, (v, s) in val.items()]
+        elif name == "dependencies":
+            lines.append("dependencies:")
+            lines += ["  " + line for line in (yamlutil.dump(val).splitlines() if val else [])]
         else:
             lines.append(f"{name}: {val}")
     out("\n".join(escape_text(line) for line in lines))

@@ -46,6 +46,13 @@ class TerminalUI:
             sys.stdout.write(escape_lines(msg) + "\n")
             sys.stdout.flush()
 
+    def note(self, msg: str) -> None:
+        with self._lock:
+            self._clear_progress()
+            sys.stdout.flush()
+            sys.stderr.write(escape_lines(msg) + "\n")
+            sys.stderr.flush()
+
     def stream(self, data: bytes, err: bool) -> None:
         with self._lock:
             self._clear_progress()

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import FlagError
 from ..util.yamlutil import decode_scalar, encode_value
+from . import deps
 from .opdef import FlagDef, OpDef
 
 _NAME_RE = re.compile(r"^[A-Za-z_][\w.\-]*$")
@@ -212,8 +213,12 @@ def resolve(
     list and each bound of a range is checked against the flag's type.
     """
     flags: dict[str, Any] = dict(opdef.flag_defaults() if base is None else base)
+    aliases = deps.flag_aliases(opdef) if opdef.requires else {}
     for name, val in given.items():
         fd = opdef.flags.get(name)
+        if fd is None and name in aliases:
+            flags[aliases[name]] = str(val)  # a run id (or its start), chosen for a requires
+            continue
         if fd is None and not force_flags:
             raise unsupported_flag(name, opdef)
         if isinstance(val, ArgText):
@@ -232,6 +237,19 @@ def resolve(
         if fd.required and flags.get(name) is None:
             raise FlagError(f"missing required flag '{name}'", [f"Specify a value using {name}=VALUE."])
     return flags
+
+
+def user_flags(opdef: OpDef, given: Mapping[str, Any], flags: Mapping[str, Any]) -> dict[str, Any]:
+    """The flags as the user gave them: the resolved value of each, a requires
+    choice as typed (``prep: a198190c``)."""
+    aliases = deps.flag_aliases(opdef) if opdef.requires else {}
+    out: dict[str, Any] = {}
+    for name, val in given.items():
+        if name not in opdef.flags and name in aliases:
+            out[name] = str(val)
+        elif not is_batch_value(flags.get(name)) and not isinstance(flags.get(name), SearchSpace):
+            out[name] = flags.get(name)
+    return out
 
 
 def is_batch_value(val: Any) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import GuildfileError, GuildlikeError, OpDefError
 from ..util import yamlutil
 from ..util.files import atomic_write, ensure_dir
-from . import execsafe, flags_import
+from . import execsafe, expand, flags_import
 from .flags import coerce
 from .opdef import FLAG_TYPES, FlagDef, OpDef
 
@@ -77,10 +77,23 @@ class Guildfile:
         return self.path.parent
 
     def default_model(self) -> ModelDef | None:
+        """The model marked default, else the one without a name, else the only one."""
         for m in self.models:
             if m.default:
                 return m
-        return self.models[0] if self.models else None
+        for m in self.models:
+            if not m.name:
+                return m
+        return self.models[0] if len(self.models) == 1 else None
+
+    def op_rows(self) -> list[tuple[str, str]]:
+        """(name, description) of each operation, as ``operations`` lists them:
+        in the full format sorted by model and operation, else in file order."""
+        rows = []
+        for m in self.models:
+            for name, op in m.ops.items():
+                rows.append((f"{m.name}:{name}" if m.name else name, str((op or {}).get("description") or "")))
+        return sorted(rows) if all(m.name for m in self.models) else rows
 
     def op_names(self) -> list[str]:
         names = []
@@ -137,20 +150,27 @@ def _parse(path: Path, text: str, cache_dir: Path | None) -> Any:
     return data
 
 
-def load(path: Path, cache_dir: Path | None = None) -> Guildfile:
+def _read(path: Path, cache_dir: Path | None) -> Any:
+    """One file's YAML document (each file is cached by its own digest, so a
+    change to an included file is seen)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise GuildfileError(f"cannot read {path}: {e.strerror}") from e
     except UnicodeDecodeError:
         raise _err(path, "not UTF-8 text") from None
-    data = _parse(path, text, cache_dir)
+    return _parse(path, text, cache_dir)
+
+
+def load(path: Path, cache_dir: Path | None = None) -> Guildfile:
+    data = _read(path, cache_dir)
     gf = Guildfile(path)
     if data is None:
         return gf
     if isinstance(data, dict):
         gf.models.append(ModelDef("", _check_ops(path, data, ""), default=True))
     elif isinstance(data, list):
+        data = expand.expand(path, data, lambda p: _read(p, cache_dir))
         for i, item in enumerate(data):
             if not isinstance(item, dict):
                 raise _err(path, f"item {i + 1} must be a mapping with a 'model' key")
@@ -278,6 +298,16 @@ def find_guildfile(project_dir: Path) -> Path | None:
     return None
 
 
+def _cannot_find(opspec: str) -> OpDefError:
+    return OpDefError(
+        f"cannot find operation {opspec}",
+        [
+            "You may need to include a model in the form MODEL:OPERATION. "
+            "Try 'guildlike operations' for a list of available operations."
+        ],
+    )
+
+
 def _not_defined(opspec: str) -> OpDefError:
     return OpDefError(
         f"operation '{opspec}' is not defined for this project",
@@ -291,19 +321,15 @@ def resolve(opspec: str, project_dir: Path, cache_dir: Path | None = None) -> Op
         return script_opdef(opspec, project_dir, cache_dir)
     gf_path = find_guildfile(project_dir)
     if gf_path is None:
-        raise OpDefError(
-            f"cannot find operation {opspec}",
-            [
-                "You may need to include a model in the form MODEL:OPERATION. "
-                "Try 'guildlike operations' for a list of available operations."
-            ],
-        )
+        raise _cannot_find(opspec)
     gf = load(gf_path, cache_dir.parent / "guildfile" if cache_dir is not None else None)
     model_name, _, op_name = opspec.rpartition(":")
     if ":" in opspec:
         model = next((m for m in gf.models if m.name == model_name), None)
     else:
         model = gf.default_model()
+        if model is None and gf.models:
+            raise _cannot_find(opspec)
     if model is None or op_name not in model.ops:
         raise _not_defined(opspec)
     return build_opdef(gf, model, op_name, cache_dir)

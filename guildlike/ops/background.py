@@ -136,6 +136,8 @@ def _replay(ctx: Context, data: bytes, code: int, request: Request) -> None:
             ctx.ui.info(str(value))
         elif kind == "warning":
             ctx.ui.warning(str(value))
+        elif kind == "note":
+            ctx.ui.note(str(value))
         elif kind == "message":
             ctx.ui.message(str(value))
         elif kind == "runs":
@@ -180,6 +182,9 @@ class ReportingUI:
 
     def warning(self, msg: str) -> None:
         self._send("warning", msg)
+
+    def note(self, msg: str) -> None:
+        self._send("note", msg)
 
     def message(self, msg: str) -> None:
         self._send("message", msg)

@@ -10,6 +10,7 @@ this seam and no module imports its caller.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..context import UI, Context
@@ -18,7 +19,7 @@ from ..guildfile import flags as flagsmod
 from ..guildfile.opdef import OpDef
 from ..store import status
 from ..store.run import Run
-from . import needed, restart, stepdefs
+from . import needed, requires, restart, stepdefs
 from .executors import Executor, LocalExecutor
 from .lifecycle import mark_staged, prepare_run
 from .opdefs import decode_flag_args, resolve_opdef
@@ -90,8 +91,11 @@ class Engine:
                 return None
         if opdef.is_pipeline:
             stepdefs.validate(self.ctx, opdef, flags)
+        if given:
+            opts = replace(opts, user_flags=flagsmod.user_flags(opdef, given, flags))
         run = prepare_run(self.ctx, opdef, flags, opts)
         if opts.stage:
+            requires.skip_staged(self.ctx, opdef)
             mark_staged(run)
             self.ctx.ui.message(f"{opdef.full_name} staged as {run.id}")
             self.ctx.ui.message(f"To start the operation, use 'guildlike run --start {run.id}'")

@@ -6,20 +6,24 @@ import os
 
 from ..context import Context
 from ..errors import EXIT_SIGNAL_BASE, GuildlikeError, Interrupted, RunFailed, RunStoreError
+from ..guildfile import deps
 from ..guildfile.opdef import OpDef
 from ..store import status
 from ..store.run import Run
 from ..util.secrets import scrub
 from . import opcmd, process, requires, scalars
-from .lifecycle import archive_output, finish, mark_started
+from .lifecycle import archive_output, finish, mark_started, mark_unresolved
 from .options import RunOptions
 
 
 def execute(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
     """Run the op's process in ``run``'s folder to its end; ``RunFailed`` unless it completes."""
-    if opdef.requires:
-        requires.resolve(ctx, run, opdef, opts)
-    cmd, env = opcmd.build(ctx, run, opdef, run.flags)
+    try:
+        requires.resolve(ctx, run, opdef, opts)  # without requires: deps is {}, as in Guild
+    except GuildlikeError:
+        mark_unresolved(run)
+        raise
+    cmd, env = opcmd.build(ctx, run, opdef, deps.script_flags(opdef, run.flags))
     run.set("cmd", cmd)
     run.set("env", scrub(env))
     archive_output(run)

@@ -105,6 +105,8 @@ def _write_attrs(run: Run, opdef: OpDef, flags: dict[str, Any], opts: RunOptions
     run.set("platform", _platform())
     if opts.parent_id:
         run.set("parent", opts.parent_id)
+    if opts.user_flags:
+        run.set("user_flags", opts.user_flags)
 
 
 def snapshot_source(ctx: Context, run: Run, opdef: OpDef) -> None:
@@ -136,6 +138,14 @@ def copy_source(src: Run, dest: Run) -> None:
 def mark_staged(run: Run) -> None:
     atomic_write(run.guild_dir / "STAGED", "")
     _remove_marker(run, "PENDING")
+
+
+def mark_unresolved(run: Run) -> None:
+    """A run whose requires could not be resolved never started: it is an
+    error with no start time (a restart's earlier end state reads as failed)."""
+    _remove_marker(run, "PENDING")
+    if run.get("exit_status") is not None:
+        run.set("exit_status", 1)
 
 
 def _remove_marker(run: Run, name: str) -> None:

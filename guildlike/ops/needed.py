@@ -16,12 +16,13 @@ from typing import Any
 
 from ..context import Context
 from ..errors import RunStoreError
-from ..guildfile import sourcecode
+from ..guildfile import deps, sourcecode
 from ..guildfile.opdef import OpDef
 from ..store import status, store
 from ..store.filters import RunFilter
 from ..store.run import Run
 from ..util.yamlutil import encode_value
+from . import requires
 
 SKIP_MESSAGE = "Skipping run because flags have not changed (--needed specified)"
 
@@ -69,13 +70,7 @@ def _status_reason(run: Run) -> str | None:
 def upstream_reason(
     run: Run, changed: dict[str, str], targets: list[str] | None, planning: bool = False
 ) -> str | None:
-    deps = run.get("deps") or {}
-    if not isinstance(deps, dict):
-        return None
-    for name, dep in sorted(deps.items()):
-        rid = dep.get("run") if isinstance(dep, dict) else None
-        if not rid:
-            continue
+    for name, rid in requires.upstream_ids(run.get("deps")):
         if rid in changed:
             if planning:
                 return f"upstream step {changed[rid]} reruns (reused if its output is unchanged)"
@@ -83,6 +78,12 @@ def upstream_reason(
         if targets is not None and rid not in targets:
             return f"upstream step {name} was replaced"
     return None
+
+
+def _comparable(opdef: OpDef, flags: dict[str, Any], pinned: set[str]) -> dict[str, Any]:
+    """Flags without the requires choices the user did not make (a restart re-resolves those)."""
+    keys = set(deps.flag_aliases(opdef).values()) - pinned - set(opdef.flags)
+    return {k: v for k, v in flags.items() if k not in keys}
 
 
 def decide(
@@ -98,7 +99,8 @@ def decide(
     reason = _status_reason(run)
     if reason:
         return Decision("rerun", reason)
-    changes = flag_changes(run.flags, new_flags)
+    pinned = set(new_flags) & set(deps.flag_aliases(opdef).values())
+    changes = flag_changes(_comparable(opdef, run.flags, pinned), _comparable(opdef, new_flags, pinned))
     if changes:
         return Decision("rerun", "flags changed: " + ", ".join(changes))
     if force_sourcecode and not opdef.is_pipeline and opdef.batch is None:
@@ -116,10 +118,12 @@ def matching_runs(ctx: Context, opdef: OpDef, flags: dict[str, Any]) -> list[Run
     A damaged run (its flags cannot be read) is passed over with a warning,
     never a reason to refuse the run."""
     flt = RunFilter(ops=[opdef.full_name], statuses={status.COMPLETED, status.TERMINATED})
+    pinned = set(flags) & set(deps.flag_aliases(opdef).values())
+    want = _comparable(opdef, flags, pinned)
     out = []
     for run in store.list_runs(ctx, flt):
         try:
-            if run.op_name == opdef.full_name and run.flags == flags:
+            if run.op_name == opdef.full_name and _comparable(opdef, run.flags, pinned) == want:
                 out.append(run)
         except RunStoreError as e:
             ctx.ui.warning(f"skipping damaged run {run.short_id} ({e.message}): 'guildlike check' can repair it")

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..context import Context
 from ..errors import GuildlikeError
+from ..guildfile import deps
 from ..guildfile import flags as flagsmod
 from ..guildfile import load as gfload
 from ..guildfile.opdef import OpDef
@@ -75,4 +76,9 @@ def restart_flags(opdef: OpDef, run: Run, given: dict[str, Any], force_flags: bo
     """The flags a restart of ``run`` gets: its own values, then ``given``, checked against ``opdef``."""
     base = dict(opdef.flag_defaults())
     base.update(run.flags)
+    aliases = deps.flag_aliases(opdef)
+    typed = run.get("user_flags")
+    pinned = {aliases[n] for n in (typed if isinstance(typed, dict) else {}) if n in aliases}
+    for key in set(aliases.values()) - pinned - set(opdef.flags):
+        base.pop(key, None)  # chosen by the last resolution: resolved anew
     return flagsmod.resolve(opdef, given, base=base, force_flags=force_flags)

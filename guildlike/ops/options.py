@@ -33,6 +33,7 @@ class RunOptions:
     parent_id: str | None = None
     candidates: list[str] | None = None  # run ids a step's requires may resolve to
     changed_runs: dict[str, str] | None = None  # step runs rerun with new output: id -> step
+    user_flags: dict[str, Any] | None = None  # the flags as given (written as ``user_flags``)
     trigger: str = "run"
     force_structure: bool = False
 
@@ -40,6 +41,7 @@ class RunOptions:
         data = asdict(self)
         data.pop("candidates", None)
         data.pop("changed_runs", None)
+        data.pop("user_flags", None)
         return {k: v for k, v in data.items() if not (v is None or v is False or v == [] or v == "")}
 
     def for_child(self, **changes: Any) -> RunOptions:
@@ -59,5 +61,6 @@ class RunOptions:
             batch_files=[],
             batch_label=None,
             batch_tags=[],
+            user_flags=None,
         )
         return replace(base, **changes)

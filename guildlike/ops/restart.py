@@ -14,6 +14,7 @@ from typing import Any
 
 from ..context import Context
 from ..errors import GuildlikeError, RunBusy, RunStoreError
+from ..guildfile import flags as flagsmod
 from ..guildfile.opdef import OpDef
 from ..store import attrs as attrs_mod
 from ..store import labels, select, status, store
@@ -48,6 +49,7 @@ class Restart:
     opdef: OpDef
     flags: dict[str, Any]
     opts: RunOptions
+    given: dict[str, Any] | None = None
 
 
 def prepare(ctx: Context, run: Run, given: dict[str, Any], opts: RunOptions) -> Restart | None:
@@ -73,7 +75,7 @@ def prepare(ctx: Context, run: Run, given: dict[str, Any], opts: RunOptions) -> 
             return None
         if st == status.COMPLETED and not decision.reason.startswith("flags changed"):
             ctx.ui.info(f"rerunning {run.short_id}: {decision.reason}")
-    return Restart(opdef, flags, opts)
+    return Restart(opdef, flags, opts, flagsmod.user_flags(opdef, given, flags) if given else None)
 
 
 def apply(ctx: Context, run: Run, plan: Restart) -> None:
@@ -84,6 +86,9 @@ def apply(ctx: Context, run: Run, plan: Restart) -> None:
         if not opdef.is_pipeline:
             snapshot_source(ctx, run, opdef)
     run.set("flags", flags)
+    if plan.given:
+        typed = run.get("user_flags")
+        run.set("user_flags", {**(typed if isinstance(typed, dict) else {}), **plan.given})
     template = run.get("label_template")
     if template is None and opts.label is None:
         run.set("label", initial_label(opdef, flags, RunOptions(tags=run.tags)))

@@ -127,6 +127,22 @@ def _code_line(ident: dict[str, Any]) -> str:
     return f"git {commit} ({state}){remote}"
 
 
+def _dep_lines(deps: dict[str, Any]) -> list[str]:
+    """One line per resolved source: ``operation:prep -> 7da2b6ed (2 files)``."""
+    out: list[str] = []
+    for name, res in sorted(deps.items()):
+        srcs = [s for s in res.values() if isinstance(s, dict)] if isinstance(res, dict) else []
+        if isinstance(res, dict) and "run" in res:
+            srcs = [{"config": res.get("run"), "paths": res.get("paths") or []}]
+        if not srcs:
+            out.append(f"{name} (not resolved)")
+        for src in srcs:
+            n = len(src.get("paths") or [])
+            run = f" -> {str(src['config'])[:8]}" if src.get("config") else ""
+            out.append(f"{name}{run} ({n} file{'' if n == 1 else 's'})")
+    return out
+
+
 def tree(doc: dict[str, Any], indent: str = "") -> list[str]:
     """The run log as a readable tree."""
 
@@ -145,6 +161,10 @@ def tree(doc: dict[str, Any], indent: str = "") -> list[str]:
         lines += [f"{pad}  {d['name']}  sha256:{d['data_hash'][:16]}  {d['size']} bytes" for d in doc["data_catalog"]]
     if doc["scalars"]:
         lines.append(pad + "scalars: " + ", ".join(f"{k}={v['value']:g}" for k, v in sorted(doc["scalars"].items())))
+    deps = doc.get("deps")
+    if isinstance(deps, dict) and deps:
+        lines.append(pad + "requires:")
+        lines += [pad + "  " + line for line in _dep_lines(deps)]
     if "structure" in doc and doc["structure"]:
         lines.append(pad + f"structure: {doc['structure'].get('hash', '')}")
     for name, step in (doc.get("steps") or {}).items():

@@ -42,6 +42,10 @@ class TeeUI:
         self._inner.warning(msg)
         self._record(f"WARNING: {msg}\n".encode("utf-8", "surrogateescape"))
 
+    def note(self, msg: str) -> None:
+        self._inner.note(msg)
+        self._record(f"{msg}\n".encode("utf-8", "surrogateescape"))
+
     def message(self, msg: str) -> None:
         self._inner.message(msg)
         self._record(f"{msg}\n".encode("utf-8", "surrogateescape"))
