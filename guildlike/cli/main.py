@@ -30,6 +30,8 @@ COMMANDS = {
     "export": ("guildlike.cli.transfer_cmd", "export", "Export runs to a folder or a .zip file."),
     "import": ("guildlike.cli.transfer_cmd", "import_", "Import runs exported from another home."),
     "check": ("guildlike.cli.check_cmd", "check", "Check the run index and run directories, and repair."),
+    "mark": ("guildlike.cli.mark_cmd", "mark", "Mark runs, or unmark them."),
+    "comment": ("guildlike.cli.mark_cmd", "comment", "Add, list or delete comments of runs."),
 }
 
 

@@ -61,7 +61,7 @@ def _confirm_run(head: str, flags: dict[str, Any]) -> None:
     lines = [head]
     lines += [f"  {name}: {encode_value(flags[name]) if not isinstance(flags[name], str) else flags[name]}"
               for name in sorted(flags) if flags[name] is not None]
-    confirm(lines, "Continue?", True)
+    confirm(lines, "Continue?", True, declined_exit=0)  # as Guild: declining a run is no error
 
 
 def _print_plan(ctx: Any, spec: str, flag_args: list[str], opts: RunOptions) -> None:

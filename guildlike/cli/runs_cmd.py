@@ -10,7 +10,7 @@ import click
 from ..errors import RunStoreError
 from ..ops import scalars as scalars_mod
 from ..store import attrs as attrs_mod
-from ..store import doctor, store
+from ..store import doctor, notes, store
 from ..store.run import Run
 from ..store.status import read_lock
 from ..util.text import escape_text
@@ -147,7 +147,7 @@ def _info_fields(ctx: Any, run: Any) -> list[tuple[str, Any]]:
         ("status", run.status),
         ("started", format_us(run.get("started"))),
         ("stopped", format_us(run.get("stopped"))),
-        ("marked", "no"),
+        ("marked", "yes" if run.marked else "no"),
         ("label", run.label),
         ("sourcecode_digest", run.get("sourcecode_digest") or ""),
         ("vcs_commit", (run.get("vcs_commit") or "")),
@@ -174,6 +174,15 @@ def _scalars(path: Any) -> dict[str, tuple[Any, Any]]:
     }
 
 
+def _comment_lines(comments: list[dict[str, Any]]) -> list[str]:
+    out_: list[str] = []
+    for i, c in enumerate(comments, 1):
+        who, when = notes.comment_head(c)
+        out_.append(f"  [{i}] {who} {when}")
+        out_ += [f"    {line}" for line in str(c.get("body", "")).splitlines()]
+    return out_
+
+
 def _fmt_flag(val: Any) -> str:
     return encode_value(val)
 
@@ -181,8 +190,9 @@ def _fmt_flag(val: Any) -> str:
 @runs.command("info", cls=Command)
 @click.argument("run", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the fields as JSON.")
+@click.option("-c", "--comments", "show_comments", is_flag=True, help="Show the run's comments.")
 @filter_options
-def info(run: str | None, as_json: bool, **kw: Any) -> None:
+def info(run: str | None, as_json: bool, show_comments: bool, **kw: Any) -> None:
     """Show details of a run (the latest by default).
 
     RUN is an index in the filtered list (1 is the newest), an id or the
@@ -194,11 +204,14 @@ def info(run: str | None, as_json: bool, **kw: Any) -> None:
     \b
       guildlike runs info
       guildlike runs info 2
+      guildlike runs info -c
       guildlike runs info -Fo train -Sc --json
     """
     ctx = make_context()
     r, damaged = _read_fresh(ctx, select_one(ctx, run, build_filter(kw), "runs info"))
     fields = _info_fields(ctx, r)
+    if show_comments:
+        fields.append(("comments", r.comments))
     if damaged:
         at = [name for name, _ in fields].index("status") + 1
         fields.insert(at, ("damaged", "; ".join(damaged)))
@@ -218,6 +231,9 @@ def info(run: str | None, as_json: bool, **kw: Any) -> None:
         elif name == "scalars":
             lines.append("scalars:")
             lines += [f"  {k}: {v:f} (step {s})" for k, (v, s) in val.items()]
+        elif name == "comments":
+            lines.append("comments:")
+            lines += _comment_lines(val)
         else:
             lines.append(f"{name}: {val}")
     out("\n".join(escape_text(line) for line in lines))
