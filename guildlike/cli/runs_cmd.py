@@ -84,10 +84,13 @@ def list_runs(show_all: bool, limit: int | None, more: int, simplified: bool, de
       after DT                 started at or after DT
       before DT                started before DT
       between DT and DT        started in that interval
-      last N minutes|hours|days
+      last N minutes|hours|days  also min, hr; N defaults to 1
       today, yesterday
+      this week|month|year     weeks start on Monday
+      N days|weeks ago         that day or week
 
-    DT is YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] or HH:MM[:SS] (today).
+    DT is a date YYYY-MM-DD, YY-MM-DD or MM-DD (this year), optionally
+    followed by HH:MM[:SS], or HH:MM[:SS] alone (today).
 
     Examples:
 
