@@ -34,12 +34,15 @@ COMMANDS = {
     "comment": ("guildlike.cli.mark_cmd", "comment", "Add, list or delete comments of runs."),
 }
 
+ALIASES = {"ops": "operations"}  # Guild's other names for commands (not listed on their own)
+
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        name = ALIASES.get(name, name)
         if name not in COMMANDS:
             return None
         module, attr, _ = COMMANDS[name]
@@ -47,7 +50,8 @@ class LazyGroup(click.Group):
         return cmd
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, COMMANDS[name][2]) for name in sorted(COMMANDS)]
+        also = {name: f"{name} ({alias})" for alias, name in ALIASES.items()}
+        rows = [(also.get(name, name), COMMANDS[name][2]) for name in sorted(COMMANDS)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 

@@ -293,7 +293,8 @@ _DELETE_DOC = """Delete runs (move them to the trash).
     RUN is an index in the filtered list (1 is the newest), an id, the
     start of one, or a slice START:STOP of indexes. Without RUN, all the
     runs the filters select are deleted. Running runs cannot be deleted.
-    `guildlike runs list --deleted` lists the trash.
+    `guildlike runs list --deleted` lists the trash. `runs rm` is the
+    same command.
 
     Examples:
 
@@ -328,6 +329,9 @@ _PURGE_DOC = """Permanently delete deleted runs.
       guildlike runs purge -Fo train
     """
 runs.add_command(_change_command("delete", False, True, _DELETE_DOC))
+# Guild's other name for `runs delete`; hidden from the listing and the reference.
+runs.add_command(_change_command("delete", False, True, _DELETE_DOC), "rm")
+runs.commands["rm"].hidden = True
 runs.add_command(_change_command("restore", True, True, _RESTORE_DOC))
 runs.add_command(_change_command("purge", True, False, _PURGE_DOC))
 
