@@ -15,7 +15,7 @@ from ..store import select, store, timerange
 from ..store.filters import RunFilter
 from ..store.run import Run
 from . import rows
-from .ui import TerminalUI
+from .ui import QuietUI, TerminalUI
 
 STATUS_OPTS = {
     "r": "running",
@@ -45,8 +45,8 @@ class Command(click.Command):
         return super().parse_args(ctx, expand_status_args(args))
 
 
-def make_context() -> Context:
-    return Context.from_env(ui=TerminalUI())
+def make_context(quiet: bool = False) -> Context:
+    return Context.from_env(ui=QuietUI() if quiet else TerminalUI())
 
 
 def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -20,6 +20,8 @@ def execute(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
     if opdef.requires:
         requires.resolve(ctx, run, opdef, opts)
     cmd, env = opcmd.build(ctx, run, opdef, run.flags)
+    if opts.gpus is not None:
+        env["CUDA_VISIBLE_DEVICES"] = opts.gpus
     run.set("cmd", cmd)
     run.set("env", scrub(env))
     archive_output(run)

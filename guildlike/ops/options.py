@@ -33,6 +33,8 @@ class RunOptions:
     changed_runs: dict[str, str] | None = None  # step runs rerun with new output: id -> step
     trigger: str = "run"
     force_structure: bool = False
+    gpus: str | None = None  # CUDA_VISIBLE_DEVICES for the op's process ("" hides every GPU); None leaves it
+    proto: str | None = None  # a run directory whose source snapshot a new run copies (--proto)
 
     def run_params(self) -> dict[str, Any]:
         data = asdict(self)
@@ -55,5 +57,6 @@ class RunOptions:
             minimize=None,
             maximize=None,
             batch_files=[],
+            proto=None,
         )
         return replace(base, **changes)
