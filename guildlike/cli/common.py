@@ -15,6 +15,7 @@ from ..store import select, store, timerange
 from ..store.filters import RunFilter
 from ..store.run import Run
 from . import rows
+from .completion import add_completers
 from .ui import QuietUI, TerminalUI
 
 STATUS_OPTS = {
@@ -41,6 +42,10 @@ def expand_status_args(args: list[str]) -> list[str]:
 
 
 class Command(click.Command):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_completers(self)
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, expand_status_args(args))
 

@@ -32,6 +32,7 @@ COMMANDS = {
     "check": ("guildlike.cli.check_cmd", "check", "Check the run index and run directories, and repair."),
     "mark": ("guildlike.cli.mark_cmd", "mark", "Mark runs, or unmark them."),
     "comment": ("guildlike.cli.mark_cmd", "comment", "Add, list or delete comments of runs."),
+    "completion": ("guildlike.cli.completion_cmd", "completion", "Print a shell completion script."),
 }
 
 ALIASES = {"ops": "operations"}  # Guild's other names for commands (not listed on their own)
