@@ -81,13 +81,13 @@ def list_runs(show_all: bool, limit: int | None, more: int, simplified: bool, de
     RANGE for -Fs/--started is one of:
 
     \b
-      after DT                 started at or after DT
-      before DT                started before DT
-      between DT and DT        started in that interval
-      last N minutes|hours|days  also min, hr; N defaults to 1
+      after DT                   started at or after DT
+      before DT                  started before DT
+      between DT and DT          started in that interval
+      last N minutes|hours|days  also min, hr; N is 1 if left out
       today, yesterday
-      this week|month|year     weeks start on Monday
-      N days|weeks ago         that day or week
+      this week|month|year       weeks start on Monday
+      N days|weeks ago           that day or week
 
     DT is a date YYYY-MM-DD, YY-MM-DD or MM-DD (this year), optionally
     followed by HH:MM[:SS], or HH:MM[:SS] alone (today).
