@@ -94,6 +94,18 @@ class InvalidRunId(GuildlikeError):
     """A run id that cannot name a run folder."""
 
 
+class NoSuchComment(GuildlikeError):
+    """``comment --delete N`` for a run without comment N (nothing is deleted)."""
+
+    def __init__(self, run_id: str, number: int) -> None:
+        super().__init__(
+            f"run {run_id[:8]} has no comment {number}",
+            [f"Try 'guildlike comment --list {run_id[:8]}' to see its comments."],
+        )
+        self.run_id = run_id
+        self.number = number
+
+
 class RunStoreError(GuildlikeError):
     """A run directory or attribute cannot be read or written."""
 

@@ -144,3 +144,57 @@ def test_no_start_time_is_never_in_range() -> None:
     assert not TimeRange(None, None).contains_us(None)
     assert not TimeRange(None, None).contains_us(0)
     assert TimeRange(None, None).contains_us(1)
+
+
+def test_guild_short_units() -> None:
+    now = NOW.timestamp()
+    assert timerange.parse("last 2 min", NOW).lo == now - 120
+    assert timerange.parse("last 2 hr", NOW).lo == now - 7200
+    assert timerange.parse("last hour", NOW).lo == now - 3600
+    assert timerange.parse("last day", NOW).lo == now - 86400
+
+
+def test_this_week_month_year() -> None:
+    # NOW is Saturday 2026-11-21; weeks start on Monday.
+    assert timerange.parse("this week", NOW) == TimeRange(ts(2026, 11, 16), ts(2026, 11, 23))
+    assert timerange.parse("this month", NOW) == TimeRange(ts(2026, 11, 1), ts(2026, 12, 1))
+    assert timerange.parse("This Year", NOW) == TimeRange(ts(2026, 1, 1), ts(2027, 1, 1))
+    december = dt.datetime(2026, 12, 5, 8, 0)
+    assert timerange.parse("this month", december) == TimeRange(ts(2026, 12, 1), ts(2027, 1, 1))
+
+
+def test_days_and_weeks_ago_are_that_day_or_week() -> None:
+    assert timerange.parse("2 days ago", NOW) == TimeRange(ts(2026, 11, 19), ts(2026, 11, 20))
+    assert timerange.parse("1 day ago", NOW) == timerange.parse("yesterday", NOW)
+    assert timerange.parse("1 week ago", NOW) == TimeRange(ts(2026, 11, 9), ts(2026, 11, 16))
+    assert timerange.parse("3 weeks ago", NOW) == TimeRange(ts(2026, 10, 26), ts(2026, 11, 2))
+    # Far beyond any date: selects nothing, no overflow.
+    far = timerange.parse("99999999999999999999 days ago", NOW)
+    assert far.lo == far.hi and far.hi is not None and far.hi <= -1e11
+
+
+def test_short_dates() -> None:
+    assert timerange.parse("after 12-01", NOW).lo == ts(2026, 12, 1)
+    assert timerange.parse("after 26-12-01 23:00", NOW).lo == ts(2026, 12, 1, 23)
+    assert timerange.parse("after 2026-12-01", NOW).lo == ts(2026, 12, 1)
+    assert timerange.parse("between 11-01 and 11-21 10:00", NOW) == TimeRange(ts(2026, 11, 1), ts(2026, 11, 21, 10))
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("last 2 mins", "unexpected 's' at position 10"),
+        ("last 3 d", "unexpected 'd' at position 7"),
+        ("last week", "unexpected 'week' at position 5"),
+        ("this day", "unexpected 'day' at position 5"),
+        ("this", "unexpected '<end>' at position 4"),
+        ("2 hours ago", "unexpected 'hours' at position 2"),
+        ("2 days", "unexpected '<end>' at position 6"),
+        ("after 13-01", "unexpected '13-01' at position 6"),
+        ("after 2026-12-011", "unexpected '2026-12-011' at position 6"),
+    ],
+)
+def test_guild_forms_refused(spec: str, message: str) -> None:
+    with pytest.raises(timerange.RangeError) as e:
+        timerange.parse(spec, NOW)
+    assert e.value.message == f"invalid RANGE: {message}"

@@ -10,7 +10,7 @@ import pytest
 
 from guildlike.context import Context
 from guildlike.errors import RunStoreError
-from guildlike.store import attrs, opref, scan, store
+from guildlike.store import attrs, index, notes, opref, scan, store
 from guildlike.store.filters import RunFilter
 from guildlike.util.files import atomic_write
 
@@ -213,3 +213,35 @@ def test_stray_files_in_runs_are_not_runs(ctx: Context, make_run: MakeRun) -> No
     (ctx.runs_dir / "notes.txt").write_text("x")
     (ctx.runs_dir / ".hidden").mkdir()
     assert ids(store.list_runs(ctx)) == ["r1"]
+
+
+def test_marks_and_comments_filter_in_the_index_and_the_scan(ctx: Context, make_run: MakeRun) -> None:
+    a = make_run("a1", started=3_000_000)
+    b = make_run("b1", started=2_000_000)
+    make_run("c1", started=1_000_000)
+    notes.mark_runs([a])
+    notes.add_comment([a, b], {"body": "Too High", "host": "h", "time": 1, "user": "alice"})
+    notes.add_comment([b], {"body": "second", "host": "h", "time": 2, "user": "bob"})
+    for flt, want in [
+        (RunFilter(marked=True), ["a1"]),
+        (RunFilter(unmarked=True), ["b1", "c1"]),
+        (RunFilter(comments=["too high"]), ["a1", "b1"]),
+        (RunFilter(comments=["bob@"]), ["b1"]),
+        (RunFilter(comments=["too", "second"]), ["b1"]),
+        (RunFilter(comments=["none"]), []),
+    ]:
+        assert ids(store.list_runs(ctx, flt)) == want, flt
+        assert ids(scan.scan_runs(ctx, flt)) == want, flt
+    assert [r.marked for r in store.list_runs(ctx)] == [True, False, False]  # read from the index's rows
+    notes.unmark_runs([a])
+    assert ids(store.list_runs(ctx, RunFilter(marked=True))) == []
+    # An index written before marks were indexed is rebuilt.
+    conn = index.open_index(ctx)
+    assert conn is not None
+    conn.execute("PRAGMA user_version=3")
+    conn.close()
+    notes.mark_runs([b])
+    assert ids(store.list_runs(ctx, RunFilter(marked=True))) == ["b1"]
+    conn = index.open_index(ctx)
+    assert conn is not None and conn.execute("PRAGMA user_version").fetchone()[0] == index.SCHEMA_VERSION
+    conn.close()

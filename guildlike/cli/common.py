@@ -15,7 +15,8 @@ from ..store import select, store, timerange
 from ..store.filters import RunFilter
 from ..store.run import Run
 from . import rows
-from .ui import TerminalUI
+from .completion import add_completers
+from .ui import QuietUI, TerminalUI
 
 STATUS_OPTS = {
     "r": "running",
@@ -41,12 +42,16 @@ def expand_status_args(args: list[str]) -> list[str]:
 
 
 class Command(click.Command):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_completers(self)
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, expand_status_args(args))
 
 
-def make_context() -> Context:
-    return Context.from_env(ui=TerminalUI())
+def make_context(quiet: bool = False) -> Context:
+    return Context.from_env(ui=QuietUI() if quiet else TerminalUI())
 
 
 def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -55,6 +60,9 @@ def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-Fl", "--label", "labels", multiple=True, metavar="VAL", help="Filter by label text."),
         click.option("-Fu", "--unlabeled", is_flag=True, help="Only runs without a label."),
         click.option("-Ft", "--tag", "tags", multiple=True, metavar="TAG", help="Filter by tag."),
+        click.option("-Fm", "--marked", is_flag=True, help="Only marked runs."),
+        click.option("-Fn", "--unmarked", is_flag=True, help="Only runs that are not marked."),
+        click.option("-Fc", "--comment", "comments", multiple=True, metavar="TEXT", help="Filter by comment text."),
         click.option("-Fs", "--started", metavar="RANGE", help="Filter by start time (e.g. 'after 2026-11-21 10:00')."),
     ]
     for ch, name in STATUS_OPTS.items():
@@ -71,6 +79,9 @@ def build_filter(kw: dict[str, Any]) -> RunFilter:
         labels=list(kw.pop("labels", ()) or ()),
         unlabeled=bool(kw.pop("unlabeled", False)),
         tags=list(kw.pop("tags", ()) or ()),
+        marked=bool(kw.pop("marked", False)),
+        unmarked=bool(kw.pop("unmarked", False)),
+        comments=list(kw.pop("comments", ()) or ()),
     )
     started = kw.pop("started", None)
     if started:
@@ -104,8 +115,9 @@ def select_one(ctx: Context, spec: str | None, flt: RunFilter, help_cmd: str) ->
     return select.select_one(runs, spec, help_cmd)
 
 
-def confirm(prompt_lines: list[str], question: str, default: bool) -> None:
-    """Ask on stderr; ``Aborted`` (exit 4, no message) unless the answer is yes."""
+def confirm(prompt_lines: list[str], question: str, default: bool, declined_exit: int = 4) -> None:
+    """Ask on stderr; ``Aborted`` (no message) unless the answer is yes: exit
+    ``declined_exit`` for a no, 1 when standard input is at its end."""
     for line in prompt_lines:
         sys.stderr.write(line + "\n")
     suffix = "(Y/n)" if default else "(y/N)"
@@ -114,11 +126,11 @@ def confirm(prompt_lines: list[str], question: str, default: bool) -> None:
     answer = sys.stdin.readline()
     if not answer:
         sys.stderr.write("\n")
-        raise Aborted("")
+        raise Aborted("", exit_code=1)
     answer = answer.strip().lower()
     ok = default if answer == "" else answer in ("y", "yes")
     if not ok:
-        raise Aborted("")
+        raise Aborted("", exit_code=declined_exit)
 
 
 def run_rows(ctx: Context, runs: list[Run]) -> list[str]:

@@ -31,9 +31,12 @@ COMMANDS = {
     "check": ("guildlike.cli.check_cmd", "check", "Check the run index and run directories, and repair."),
     "stop": ("guildlike.cli.stop_cmd", "stop", "Stop running runs."),
     "watch": ("guildlike.cli.watch_cmd", "watch", "Follow a run's output until it stops."),
+    "mark": ("guildlike.cli.mark_cmd", "mark", "Mark runs, or unmark them."),
+    "comment": ("guildlike.cli.mark_cmd", "comment", "Add, list or delete comments of runs."),
+    "completion": ("guildlike.cli.completion_cmd", "completion", "Print a shell completion script."),
 }
 
-ALIASES = {"ops": "operations"}  # accepted, not listed
+ALIASES = {"ops": "operations"}  # Guild's other names for commands (not listed on their own)
 
 
 class LazyGroup(click.Group):
@@ -49,7 +52,8 @@ class LazyGroup(click.Group):
         return cmd
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, COMMANDS[name][2]) for name in sorted(COMMANDS)]
+        also = {name: f"{name} ({alias})" for alias, name in ALIASES.items()}
+        rows = [(also.get(name, name), COMMANDS[name][2]) for name in sorted(COMMANDS)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 

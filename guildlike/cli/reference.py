@@ -33,7 +33,7 @@ def _walk(ctx: click.Context, cmd: click.Command) -> Iterator[tuple[click.Contex
     if isinstance(cmd, click.Group):
         for name in cmd.list_commands(ctx):
             sub = cmd.get_command(ctx, name)
-            if sub is not None:
+            if sub is not None and not sub.hidden:  # an alias such as `runs rm`
                 yield from _walk(click.Context(sub, info_name=name, parent=ctx), sub)
 
 

@@ -74,7 +74,8 @@ def op_column(run: Run, cwd: Path) -> str:
     ref = run.opref
     if ref is None:
         return "?"
-    return ref.op_name + project_suffix(ref.project_dir, cwd)
+    shown = ref.op_name + project_suffix(ref.project_dir, cwd)
+    return f"{shown} [marked]" if run.marked else shown
 
 
 def cells(run: Run, cwd: Path) -> tuple[str, str, str, str]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import click
 
-from ..errors import UsageError
+from ..errors import GuildlikeError, UsageError
 from ..guildfile.opdef import OpDef
 from ..ops import background
 from ..ops.background import Request
@@ -21,6 +22,8 @@ from ..util.yamlutil import encode_value
 from .common import Command, confirm, make_context
 from .rows import table
 from .ui import err, out
+
+_GPUS = re.compile(r"^[A-Za-z0-9-]+(,[A-Za-z0-9-]+)*$")
 
 
 def _split_args(opspec: str | None, args: tuple[str, ...], restarting: bool) -> tuple[str | None, list[str], list[str]]:
@@ -65,7 +68,7 @@ def _confirm_run(head: str, flags: dict[str, Any]) -> None:
     lines = [head]
     lines += [f"  {name}: {encode_value(flags[name]) if not isinstance(flags[name], str) else flags[name]}"
               for name in sorted(flags) if flags[name] is not None]
-    confirm(lines, "Continue?", True)
+    confirm(lines, "Continue?", True, declined_exit=0)  # as Guild: declining a run is no error
 
 
 def _print_plan(ctx: Any, spec: str, flag_args: list[str], opts: RunOptions) -> None:
@@ -112,6 +115,12 @@ def _print_plan(ctx: Any, spec: str, flag_args: list[str], opts: RunOptions) -> 
 @click.option("--maximize", metavar="SCALAR", help="Scalar a search maximizes.")
 @click.option("--help-op", is_flag=True, help="Show the operation's description and flags, and exit.")
 @click.option("-b", "--background", is_flag=True, help="Run in the background and return at once.")
+@click.option("--proto", metavar="RUN", help="Run RUN's operation with its flags and source (a run directory, "
+              "an operation's marked or latest run, or an id prefix); FLAGS given change its flags.")
+@click.option("--gpus", metavar="DEVICES", help="Set CUDA_VISIBLE_DEVICES to DEVICES (e.g. 0,1) for the run.")
+@click.option("--no-gpus", is_flag=True, help="Hide all GPUs from the run (CUDA_VISIBLE_DEVICES empty).")
+@click.option("--print-cmd", is_flag=True, help="Show the command the operation would run, and exit.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing (the output is still recorded).")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
     """Run an operation.
@@ -146,21 +155,36 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
       guildlike run --restart RUN target=0.99 --needed -y
       guildlike run --restart RUN --needed --plan
       guildlike run train -b -y
+      guildlike run train --print-cmd
+      guildlike run --proto train lr=0.2 --gpus 0 -q -y
     """
-    restarting = bool(kw["restart"] or kw["start"])
+    if kw["proto"] and opspec and "=" not in opspec and not opspec.startswith("@"):
+        raise UsageError("--proto runs RUN's operation: give flags only, not an operation")
+    restarting = bool(kw["restart"] or kw["start"] or kw["proto"])
     opspec, flag_args, files = _split_args(opspec, flags, restarting)
     _check_usage(kw)
     opts = _run_options(kw, files)
-    ctx = make_context()
+    ctx = make_context(quiet=kw["quiet"])
     engine = Engine(ctx)
-    if kw["plan"]:
+    if kw["proto"]:
+        _run_proto(engine, kw, flag_args, opts)
+    elif kw["plan"]:
         _print_plan(ctx, kw["restart"], flag_args, opts)
     elif kw["restart"] or kw["start"]:
         _restart_or_start(ctx, engine, kw, flag_args, opts)
-    elif not opspec:
+    else:
+        _run_new(engine, opspec, flag_args, opts, kw)
+
+
+def _run_new(engine: Engine, opspec: str | None, flag_args: list[str], opts: RunOptions, kw: dict[str, Any]) -> None:
+    ctx = engine.ctx
+    if not opspec:
         raise UsageError("missing operation", ["Try 'guildlike operations' for a list of available operations."])
-    elif kw["help_op"]:
-        out("\n".join(_help_op_lines(resolve_opdef(ctx, opspec))))
+    if kw["help_op"]:
+        out("\n".join(_help_op_lines(resolve_opdef(engine.ctx, opspec))))
+    elif kw["print_cmd"]:
+        opdef, resolved = engine.preview(opspec, flag_args, opts)
+        out("\n".join(engine.command_lines(opdef, resolved, opts)))
     else:
         if not kw["yes"] and not opts.print_trials:
             # Errors in the op or its flags are reported before the question.
@@ -200,8 +224,28 @@ def _background(ctx: Any, request: Request) -> None:
         err(f"{started.op_name} started in background as {started.id}")
 
 
+def _run_proto(engine: Engine, kw: dict[str, Any], flag_args: list[str], opts: RunOptions) -> None:
+    proto, opdef, resolved = engine.preview_proto(kw["proto"], flag_args, opts)
+    if kw["print_cmd"]:
+        out("\n".join(engine.command_lines(opdef, resolved, opts)))
+        return
+    if not kw["yes"] and not opts.print_trials:
+        _confirm_run(f"You are about to run {opdef.full_name} (from {proto.short_id})", resolved)
+    engine.run_proto(proto, opdef, resolved, opts)
+
+
 def _check_usage(kw: dict[str, Any]) -> None:
     """Options that cannot go together, found before anything is read."""
+    if kw["gpus"] is not None and kw["no_gpus"]:
+        raise GuildlikeError(
+            "--no-gpus and --gpus cannot both be used", ["Try 'guildlike run --help' for more information."]
+        )
+    if kw["gpus"] is not None and not _GPUS.match(kw["gpus"]):
+        raise UsageError(f"invalid --gpus {kw['gpus']!r}: use device numbers or ids separated by commas (0,1)")
+    if kw["proto"] and (kw["restart"] or kw["start"]):
+        raise UsageError("--proto cannot be used with --restart or --start")
+    if kw["print_cmd"] and (kw["restart"] or kw["start"] or kw["stage"]):
+        raise UsageError("--print-cmd cannot be used with --restart, --start or --stage")
     if kw["restart"] and kw["start"]:
         raise UsageError("--restart and --start cannot be used together")
     for opt in ("restart", "start"):
@@ -230,4 +274,5 @@ _OPTION_NAMES = (
 
 def _run_options(kw: dict[str, Any], files: list[str]) -> RunOptions:
     given: dict[str, Any] = {name: kw[name] for name in _OPTION_NAMES}
-    return RunOptions(tags=list(kw["tags"]), batch_tags=list(kw["batch_tags"]), batch_files=files, **given)
+    gpus = "" if kw["no_gpus"] else kw["gpus"]
+    return RunOptions(tags=list(kw["tags"]), batch_tags=list(kw["batch_tags"]), batch_files=files, gpus=gpus, **given)

@@ -9,7 +9,7 @@ import click
 
 from ..errors import RunStoreError
 from ..store import attrs as attrs_mod
-from ..store import store
+from ..store import notes, store
 from ..store.run import Run
 from ..store.status import read_lock
 from ..util import yamlutil
@@ -91,13 +91,16 @@ def list_runs(show_all: bool, limit: int | None, more: int, simplified: bool, de
     RANGE for -Fs/--started is one of:
 
     \b
-      after DT                 started at or after DT
-      before DT                started before DT
-      between DT and DT        started in that interval
-      last N minutes|hours|days
+      after DT                   started at or after DT
+      before DT                  started before DT
+      between DT and DT          started in that interval
+      last N minutes|hours|days  also min, hr; N is 1 if left out
       today, yesterday
+      this week|month|year       weeks start on Monday
+      N days|weeks ago           that day or week
 
-    DT is YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] or HH:MM[:SS] (today).
+    DT is a date YYYY-MM-DD, YY-MM-DD or MM-DD (this year), optionally
+    followed by HH:MM[:SS], or HH:MM[:SS] alone (today).
 
     Examples:
 
@@ -159,7 +162,7 @@ def _info_fields(ctx: Any, run: Any) -> list[tuple[str, Any]]:
         ("status", run.status),
         ("started", format_us(run.get("started"))),
         ("stopped", format_us(run.get("stopped"))),
-        ("marked", "no"),
+        ("marked", "yes" if run.marked else "no"),
         ("label", run.label),
         ("sourcecode_digest", run.get("sourcecode_digest") or ""),
         ("vcs_commit", (run.get("vcs_commit") or "")),
@@ -188,6 +191,15 @@ def _scalars(path: Any) -> dict[str, tuple[Any, Any]]:
     }
 
 
+def _comment_lines(comments: list[dict[str, Any]]) -> list[str]:
+    out_: list[str] = []
+    for i, c in enumerate(comments, 1):
+        who, when = notes.comment_head(c)
+        out_.append(f"  [{i}] {who} {when}")
+        out_ += [f"    {line}" for line in str(c.get("body", "")).splitlines()]
+    return out_
+
+
 def _fmt_flag(val: Any) -> str:
     return encode_value(val)
 
@@ -196,8 +208,9 @@ def _fmt_flag(val: Any) -> str:
 @click.argument("run", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the fields as JSON.")
 @click.option("-d", "--deps", "show_deps", is_flag=True, help="Show what the run's requires resolved to.")
+@click.option("-c", "--comments", "show_comments", is_flag=True, help="Show the run's comments.")
 @filter_options
-def info(run: str | None, as_json: bool, show_deps: bool, **kw: Any) -> None:
+def info(run: str | None, as_json: bool, show_deps: bool, show_comments: bool, **kw: Any) -> None:
     """Show details of a run (the latest by default).
 
     RUN is an index in the filtered list (1 is the newest), an id or the
@@ -209,12 +222,15 @@ def info(run: str | None, as_json: bool, show_deps: bool, **kw: Any) -> None:
     \b
       guildlike runs info
       guildlike runs info 2
+      guildlike runs info -c
       guildlike runs info -Fo train -Sc --json
       guildlike runs info -d
     """
     ctx = make_context()
     r, damaged = _read_fresh(ctx, select_one(ctx, run, build_filter(kw), "runs info"))
     fields = _info_fields(ctx, r)
+    if show_comments:
+        fields.append(("comments", r.comments))
     if show_deps:
         fields.append(("dependencies", r.get("deps") or {}))
     if damaged:
@@ -239,6 +255,9 @@ def info(run: str | None, as_json: bool, show_deps: bool, **kw: Any) -> None:
         elif name == "dependencies":
             lines.append("dependencies:")
             lines += ["  " + line for line in (yamlutil.dump(val).splitlines() if val else [])]
+        elif name == "comments":
+            lines.append("comments:")
+            lines += _comment_lines(val)
         else:
             lines.append(f"{name}: {val}")
     out("\n".join(escape_text(line) for line in lines))
@@ -295,7 +314,8 @@ _DELETE_DOC = """Delete runs (move them to the trash).
     RUN is an index in the filtered list (1 is the newest), an id, the
     start of one, or a slice START:STOP of indexes. Without RUN, all the
     runs the filters select are deleted. Running runs cannot be deleted.
-    `guildlike runs list --deleted` lists the trash.
+    `guildlike runs list --deleted` lists the trash. `runs rm` is the
+    same command.
 
     Examples:
 
@@ -330,6 +350,9 @@ _PURGE_DOC = """Permanently delete deleted runs.
       guildlike runs purge -Fo train
     """
 runs.add_command(_change_command("delete", False, True, _DELETE_DOC))
+# Guild's other name for `runs delete`; hidden from the listing and the reference.
+runs.add_command(_change_command("delete", False, True, _DELETE_DOC), "rm")
+runs.commands["rm"].hidden = True
 runs.add_command(_change_command("restore", True, True, _RESTORE_DOC))
 runs.add_command(_change_command("purge", True, False, _PURGE_DOC))
 

@@ -23,6 +23,8 @@ def format_attr(run: Any, name: str) -> str:
         return escape_text(run.label)
     if name == "pid":  # while running, else empty (Guild's)
         return str(running_pid(run) or "") if run.status == "running" else ""
+    if name == "marked":
+        return "yes" if attrs.read(run.path, name) is True else "no"
     # Read from the run directory: a listing may hold a cached copy that
     # is not the attribute file as written (an absent ``tags`` as ``[]``).
     val = attrs.read(run.path, name)

@@ -78,6 +78,28 @@ class TerminalUI:
             self.message(line)
 
 
+class QuietUI(TerminalUI):
+    """``run -q``: nothing is printed (the run's output is still recorded)."""
+
+    def info(self, msg: str) -> None:
+        pass
+
+    def message(self, msg: str) -> None:
+        pass
+
+    def stream(self, data: bytes, err: bool) -> None:
+        pass
+
+    def progress(self, msg: str) -> None:
+        pass
+
+    def runs(self, runs: Sequence[Run]) -> None:
+        pass
+
+    def table(self, data: list[list[str]]) -> None:
+        pass
+
+
 def err(msg: str) -> None:
     """A message on stderr; control characters in it are escaped (see util/text.py)."""
     sys.stdout.flush()

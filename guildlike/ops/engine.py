@@ -14,15 +14,15 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..context import UI, Context
-from ..errors import GuildlikeError, RunBusy
+from ..errors import GuildlikeError, RunBusy, UsageError
 from ..guildfile import flags as flagsmod
 from ..guildfile.opdef import OpDef
 from ..store import status
 from ..store.run import Run
-from . import needed, requires, restart, stepdefs
+from . import cmdlines, needed, requires, restart, stepdefs
 from .executors import Executor, LocalExecutor
 from .lifecycle import mark_staged, prepare_run
-from .opdefs import decode_flag_args, resolve_opdef
+from .opdefs import decode_flag_args, recorded_opdef, resolve_opdef, restart_flags
 from .options import RunOptions
 
 if TYPE_CHECKING:
@@ -72,6 +72,25 @@ class Engine:
         if opdef.is_pipeline:
             stepdefs.validate(self.ctx, opdef, flags)
         return opdef, flags
+
+    def command_lines(self, opdef: OpDef, flags: dict[str, Any], opts: RunOptions) -> list[str]:
+        """What ``run --print-cmd`` prints for ``opdef`` with ``flags`` (from ``preview``)."""
+        if is_batch(flags, opts):
+            raise UsageError("--print-cmd cannot be used with a batch", ["--print-trials shows its trials."])
+        return cmdlines.command_lines(opdef, flags)
+
+    def preview_proto(
+        self, spec: str, flag_args: list[str], opts: RunOptions
+    ) -> tuple[Run, OpDef, dict[str, Any]]:
+        """The run ``--proto`` names, its operation, and its flags with ``flag_args`` applied."""
+        proto = restart.find_proto(self.ctx, spec)
+        opdef = recorded_opdef(proto)
+        flags = restart_flags(opdef, proto, decode_flag_args(flag_args), opts.force_flags)
+        return proto, opdef, flags
+
+    def run_proto(self, proto: Run, opdef: OpDef, flags: dict[str, Any], opts: RunOptions) -> Run | None:
+        """A new run of ``proto``'s operation with ``flags``, on a copy of its source."""
+        return self.run_opdef(opdef, flags, replace(opts, proto=str(proto.path)))
 
     def run_op(self, opspec: str, flag_args: list[str], opts: RunOptions) -> Run | None:
         """Run ``opspec`` with ``flag_args`` (``NAME=VALUE``); None when skipped."""

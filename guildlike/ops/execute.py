@@ -24,6 +24,8 @@ def execute(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
         mark_unresolved(run)
         raise
     cmd, env = opcmd.build(ctx, run, opdef, deps.script_flags(opdef, run.flags))
+    if opts.gpus is not None:
+        env["CUDA_VISIBLE_DEVICES"] = opts.gpus
     run.set("cmd", cmd)
     run.set("env", scrub(env))
     archive_output(run)

@@ -80,6 +80,8 @@ def prepare_run(
         opref.write(run.path, _opref_for(opdef))
         if opdef.is_pipeline:
             run.set("sourcecode_digest", "")
+        elif snapshot and opts.proto:
+            copy_source(Run(Path(opts.proto).name, opts.proto), run)
         elif snapshot:
             snapshot_source(ctx, run, opdef)
         run = store.publish_run_dir(ctx, run)
@@ -125,7 +127,8 @@ def snapshot_source(ctx: Context, run: Run, opdef: OpDef) -> None:
 
 def copy_source(src: Run, dest: Run) -> None:
     """Give ``dest`` the source snapshot of ``src`` (a batch's, for each trial)."""
-    files = list(src.get("sourcecode") or [])
+    # Only paths inside the run count (the list may come from a run made elsewhere).
+    files = [f for f in src.get("sourcecode") or [] if isinstance(f, str) and _inside(f)]
     for rel in files:
         if (src.path / rel).is_file():
             target = dest.path / rel
@@ -133,6 +136,11 @@ def copy_source(src: Run, dest: Run) -> None:
             shutil.copyfile(src.path / rel, target)
     dest.set("sourcecode", files)
     dest.set("sourcecode_digest", src.get("sourcecode_digest") or "")
+
+
+def _inside(rel: str) -> bool:
+    parts = Path(rel).parts
+    return bool(parts) and not Path(rel).is_absolute() and ".." not in parts
 
 
 def mark_staged(run: Run) -> None:

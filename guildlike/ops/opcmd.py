@@ -72,6 +72,19 @@ def _check_nul(cmd: list[str], env: dict[str, str]) -> None:
             raise FlagError("a flag value cannot contain a NUL character")
 
 
+def command(opdef: OpDef, flags: dict[str, Any]) -> list[str]:
+    """The command line of the op's process (``run --print-cmd`` shows it)."""
+    fargs = flag_args(opdef, flags)
+    if opdef.exec:
+        return _exec_cmd(opdef, flags, fargs)
+    if not opdef.main:
+        raise OpDefError(f"operation {opdef.full_name} has no main, exec or steps")
+    module, margs = main_module(opdef.main)
+    module = (execsafe.substitute([module], flags, [], {}) or [""])[0]
+    margs = execsafe.substitute(margs, flags, [], {})
+    return [sys.executable, "-um", "guildlike.op_main", module, *margs, "--", *fargs]
+
+
 def build(ctx: Context, run: Run, opdef: OpDef, flags: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     env = dict(ctx.env)
     env.update(opdef.env)
@@ -87,18 +100,10 @@ def build(ctx: Context, run: Run, opdef: OpDef, flags: dict[str, Any]) -> tuple[
     )
     pp = env.get("PYTHONPATH")
     env["PYTHONPATH"] = str(run.path) + (os.pathsep + pp if pp else "")
-    fargs = flag_args(opdef, flags)
-    if opdef.exec:
-        cmd = _exec_cmd(opdef, flags, fargs)
-        _check_nul(cmd, env)
-        return cmd, env
-    if not opdef.main:
-        raise OpDefError(f"operation {opdef.full_name} has no main, exec or steps")
-    module, margs = main_module(opdef.main)
-    module = (execsafe.substitute([module], flags, [], {}) or [""])[0]
-    margs = execsafe.substitute(margs, flags, [], {})
-    cmd = [sys.executable, "-um", "guildlike.op_main", module, *margs, "--", *fargs]
+    cmd = command(opdef, flags)
     _check_nul(cmd, env)
+    if opdef.exec:
+        return cmd, env
     if opdef.flags_dest == "globals":
         env["GUILDLIKE_FLAGS_DEST"] = "globals"
         env["GUILDLIKE_FLAGS"] = json.dumps(flags)

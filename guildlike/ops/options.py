@@ -36,6 +36,8 @@ class RunOptions:
     user_flags: dict[str, Any] | None = None  # the flags as given (written as ``user_flags``)
     trigger: str = "run"
     force_structure: bool = False
+    gpus: str | None = None  # CUDA_VISIBLE_DEVICES for the op's process ("" hides every GPU); None leaves it
+    proto: str | None = None  # a run directory whose source snapshot a new run copies (--proto)
 
     def run_params(self) -> dict[str, Any]:
         data = asdict(self)
@@ -62,5 +64,6 @@ class RunOptions:
             batch_label=None,
             batch_tags=[],
             user_flags=None,
+            proto=None,
         )
         return replace(base, **changes)

@@ -10,6 +10,7 @@ the engine's to decide; this module decides whether and with what.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from ..context import Context
@@ -18,6 +19,7 @@ from ..guildfile import flags as flagsmod
 from ..guildfile.opdef import OpDef
 from ..store import attrs as attrs_mod
 from ..store import labels, select, status, store
+from ..store.filters import RunFilter
 from ..store.run import Run
 from . import needed
 from .lifecycle import initial_label, snapshot_source
@@ -27,6 +29,27 @@ from .options import RunOptions
 
 def find_run(ctx: Context, spec: str) -> Run:
     return select.select_one(store.list_runs(ctx), spec, help_cmd=None)
+
+
+def find_proto(ctx: Context, spec: str) -> Run:
+    """The run ``--proto SPEC`` names: a run directory, an operation (its
+    marked run, else its latest) or the start of a run id; never an index."""
+    path = Path(spec).expanduser()
+    if (path / ".guild").is_dir():
+        path = path.resolve()
+        return Run(path.name, path)
+    for flt in (RunFilter(ops=[spec], marked=True), RunFilter(ops=[spec])):
+        runs = store.list_runs(ctx, flt)
+        if runs:
+            return runs[0]
+    runs = store.list_runs(ctx)
+    ids: list[str] = getattr(runs, "ids", None) or [r.id for r in runs]  # an index list knows its ids
+    found = [i for i, rid in enumerate(ids) if rid == spec] or [i for i, rid in enumerate(ids) if rid.startswith(spec)]
+    if not found:
+        raise select.not_found(spec, "run")
+    if len(found) > 1:
+        raise select.ambiguous(spec, [runs[i] for i in found])
+    return runs[found[0]]
 
 
 def check_readable(run: Run) -> None:

@@ -34,8 +34,10 @@ TYPES: dict[str, tuple[type, ...]] = {
     "run_params": (dict,),
     "platform": (dict,),
     "deps": (dict, list),
+    "marked": (bool,),
+    "comments": (list,),
 }
-_NAMES = {int: "an integer", str: "text", list: "a list", dict: "a mapping"}
+_NAMES = {bool: "true or false", int: "an integer", str: "text", list: "a list", dict: "a mapping"}
 
 
 def problem(name: str, val: Any) -> str | None:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .notes import comments_text
 from .timerange import TimeRange
 
 if TYPE_CHECKING:
@@ -37,6 +38,12 @@ def op_matches(pattern: str, op_name: str) -> bool:
     return pattern in candidates
 
 
+def comments_match(texts: list[str], comments: str) -> bool:
+    """Each of ``texts`` is in ``comments`` (bodies, users and hosts), ignoring case."""
+    low = comments.lower()
+    return all(t.lower() in low for t in texts)
+
+
 @dataclass
 class RunFilter:
     ops: list[str] = field(default_factory=list)
@@ -46,6 +53,9 @@ class RunFilter:
     statuses: set[str] = field(default_factory=set)
     not_statuses: set[str] = field(default_factory=set)
     started: TimeRange | None = None
+    marked: bool = False
+    unmarked: bool = False
+    comments: list[str] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (
@@ -56,6 +66,9 @@ class RunFilter:
             or self.statuses
             or self.not_statuses
             or self.started
+            or self.marked
+            or self.unmarked
+            or self.comments
         )
 
     def needs_status(self) -> bool:
@@ -73,6 +86,10 @@ class RunFilter:
             if not all(t in tags for t in self.tags):
                 return False
         if self.started and not self.started.contains_us(run.sort_time):
+            return False
+        if (self.marked and not run.marked) or (self.unmarked and run.marked):
+            return False
+        if self.comments and not comments_match(self.comments, comments_text(run.comments)):
             return False
         if self.statuses or self.not_statuses:
             status = run.status

@@ -37,17 +37,18 @@ from . import journal
 from . import opref as opref_mod
 from . import status as status_mod
 from .filters import RunFilter, op_matches
+from .notes import comments_text
 from .run import Run
 from .scan import scan_runs
 
-SCHEMA_VERSION = 4  # 4: a run whose flags cannot be read is damaged
+SCHEMA_VERSION = 5  # 4: marks and comments; 5: a run whose flags cannot be read is damaged
 _RECENT_NS = 200_000_000
 _RECHECK = -1  # sig of a row to read again at the next listing
 DEFAULT_SCAN_SECONDS = 30.0
 DEFAULT_SCAN_BELOW = 20_000
 _COLUMNS = (
     "id", "sig", "pkg_type", "pkg_path", "model", "op", "op_name", "started", "initialized",
-    "sort_time", "exit_status", "label", "tags", "damaged",
+    "sort_time", "exit_status", "label", "tags", "damaged", "marked", "comments",
 )
 
 
@@ -66,7 +67,8 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn.execute(
             "CREATE TABLE runs (id TEXT PRIMARY KEY, sig INTEGER, pkg_type TEXT, pkg_path TEXT, "
             "model TEXT, op TEXT, op_name TEXT, started INTEGER, initialized INTEGER, "
-            "sort_time INTEGER, exit_status INTEGER, label TEXT, tags TEXT, damaged TEXT)"
+            "sort_time INTEGER, exit_status INTEGER, label TEXT, tags TEXT, damaged TEXT, "
+            "marked INTEGER, comments TEXT)"
         )
         conn.execute("CREATE INDEX runs_sort ON runs (sort_time DESC, id DESC)")
         conn.execute("CREATE INDEX runs_op ON runs (op_name)")
@@ -136,7 +138,7 @@ def read_row(run_id: str, run_dir: Path, sig: int) -> tuple[Any, ...] | None:
     ref = opref_mod.read(run_dir)
     damaged = ""
     vals: dict[str, Any] = {}
-    for name in ("started", "initialized", "exit_status", "label", "tags", "flags"):
+    for name in ("started", "initialized", "exit_status", "label", "tags", "marked", "comments", "flags"):
         try:
             vals[name] = attrs_mod.read(run_dir, name)
         except RunStoreError as e:
@@ -151,6 +153,7 @@ def read_row(run_id: str, run_dir: Path, sig: int) -> tuple[Any, ...] | None:
     exit_status = vals["exit_status"] if isinstance(vals["exit_status"], int) else None
     tags = vals["tags"] if isinstance(vals["tags"], list) else []
     label = vals["label"] if vals["label"] is not None else ""
+    comments = vals["comments"] if isinstance(vals["comments"], list) else []
     return (
         run_id,
         sig,
@@ -166,6 +169,8 @@ def read_row(run_id: str, run_dir: Path, sig: int) -> tuple[Any, ...] | None:
         _sql_text(str(label)),
         json.dumps([str(t) for t in tags]),
         _sql_text(damaged),
+        1 if vals["marked"] is True else 0,
+        _sql_text(comments_text(comments).lower()),
     )
 
 
@@ -345,6 +350,13 @@ def _query(conn: sqlite3.Connection, flt: RunFilter, columns: str) -> Iterable[t
         params.append(text)
     if flt.unlabeled:
         where.append("label = ''")
+    if flt.marked:
+        where.append("marked = 1")
+    if flt.unmarked:
+        where.append("marked = 0")
+    for text in flt.comments:
+        where.append("instr(comments, ?) > 0")
+        params.append(text.lower())
     for tag in flt.tags:
         where.append("instr(tags, ?) > 0")
         params.append(json.dumps(tag))
@@ -369,7 +381,8 @@ def _query(conn: sqlite3.Connection, flt: RunFilter, columns: str) -> Iterable[t
 
 
 def _run_from_row(runs_dir: Path, row: tuple[Any, ...]) -> Run:
-    (rid, _sig, pkg_type, pkg_path, model, op, _op_name, started, init, _st, exit_status, label, tags, damaged) = row
+    (rid, _sig, pkg_type, pkg_path, model, op, _op_name, started, init, _st, exit_status, label, tags, damaged,
+     marked, _comments) = row
     run = Run(rid, f"{runs_dir}/{rid}")
     run._cache.update(
         {
@@ -378,6 +391,7 @@ def _run_from_row(runs_dir: Path, row: tuple[Any, ...]) -> Run:
             "exit_status": exit_status,
             "label": label,
             "tags": json.loads(tags) if tags else [],
+            "marked": True if marked else None,
         }
     )
     run._opref = opref_mod.OpRef(pkg_type, pkg_path, "", model, op) if pkg_type or op else None

@@ -109,6 +109,14 @@ class Run:
     def tags(self) -> list[str]:
         return list(self.get("tags") or [])
 
+    @property
+    def marked(self) -> bool:
+        return self.get("marked") is True
+
+    @property
+    def comments(self) -> list[dict[str, Any]]:
+        return [c for c in self.get("comments") or [] if isinstance(c, dict)]
+
     def is_pipeline(self) -> bool:
         op = self.get("op") or {}
         return isinstance(op, dict) and bool(op.get("steps"))

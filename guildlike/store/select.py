@@ -28,11 +28,11 @@ def select_one(runs: Sequence[Run], spec: str | None, help_cmd: str | None = "se
         return runs[0]
     found = select_many(runs, [spec], help_cmd)
     if len(found) > 1:
-        raise _ambiguous(spec, found)
+        raise ambiguous(spec, found)
     return found[0]
 
 
-def _ambiguous(spec: str, found: Sequence[Run]) -> AmbiguousRun:
+def ambiguous(spec: str, found: Sequence[Run]) -> AmbiguousRun:
     return AmbiguousRun(f"'{spec}' matches multiple runs:", [f"  {r.short_id}" for r in found])
 
 
@@ -47,7 +47,7 @@ def select_many(
         if not matches:
             raise not_found(spec, help_cmd, deleted)
         if len(matches) > 1 and not _SLICE_RE.match(spec):
-            raise _ambiguous(spec, matches)
+            raise ambiguous(spec, matches)
         for run in matches:
             if run.id not in seen:
                 seen.add(run.id)
