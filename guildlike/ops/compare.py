@@ -122,7 +122,8 @@ def select_runs(ctx: Context, specs: Sequence[str], flt: RunFilter, include_batc
     """The runs to compare: batch runs given by id are replaced by their trials, best first."""
     listed = store.list_runs(ctx, flt)
     if not specs:
-        return [r for r in listed if include_batch or not r.is_batch()]
+        # A batch's operation is named OP+ or OP+OPTIMIZER: only those runs' op attribute is read.
+        return [r for r in listed if include_batch or "+" not in r.op_name or not r.is_batch()]
     out: list[Run] = []
     for run in select_many(listed, list(specs), "compare"):
         out.extend(trials_best_first(ctx, run) if run.is_batch() else [run])
@@ -187,7 +188,17 @@ def cell(ctx: Context, run: Run, col: Column) -> Any:
 
 
 def _op_columns(ctx: Context, run: Run) -> list[Column] | None:
-    """The columns of the run's operation's ``compare:``, None when it has none."""
+    """The columns of the run's operation's ``compare:``, None when it has none; the
+    newest run of each operation (the first met) speaks for all its runs."""
+    ref = run.opref
+    key = f"compare-columns:{ref.pkg_path if ref else ''}:{run.op_name}"
+    if key not in ctx.cache:
+        ctx.cache[key] = _read_op_columns(ctx, run)
+    found = ctx.cache[key]
+    return found if isinstance(found, list) else None
+
+
+def _read_op_columns(ctx: Context, run: Run) -> list[Column] | None:
     op = run.get("op")
     spec = op.get("compare") if isinstance(op, dict) else None
     if not spec:
