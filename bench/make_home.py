@@ -39,7 +39,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: completed runs have .guild/scalars.json (5 scalars)
 DEFAULT_SEED = 20261121
 MARKER = ".bench-home.json"
 # 2026-11-14 00:00 local time to 2026-11-21 00:00 local time.
@@ -180,12 +180,25 @@ def run_files(i: int, n: int, seed: int, guildfile: str, proj: str) -> tuple[str
         attrs["stopped"] = f"{stopped_us}\n"
         attrs["exit_status"] = f"{exit_status}\n"
         files[".guild/output"] = "loss: 0.5\n" if exit_status == 0 else "Traceback: failed\n"
+        files[".guild/scalars.json"] = _scalars_json(rnd, exit_status)
     if rnd.random() < 0.02:
         attrs["tags"] = _yaml_list(rnd.sample(("best", "v2", "paper", "keep"), 2))
     for k, v in attrs.items():
         files[f".guild/attrs/{k}"] = v
     files[".guild/opref"] = f"guildfile:{guildfile} '' {_quote(model) if not model else model} {op}\n"
     return rid, files
+
+
+SCALAR_KEYS = ("loss", "acc", "val/loss", "val/acc", "lr")
+
+
+def _scalars_json(rnd: random.Random, exit_status: int) -> str:
+    """Five scalar summaries, as ``ops/scalars.py`` stores them; a failed run has NaN loss."""
+    out = {}
+    for key in SCALAR_KEYS:
+        last = float("nan") if key == "loss" and exit_status != 0 else round(rnd.random(), 6)
+        out[key] = {"last": last, "step": 9, "first": round(rnd.random(), 6), "min": 0.0, "max": 1.0, "count": 10}
+    return json.dumps(out, sort_keys=True)
 
 
 def _build_chunk(args: tuple[str, int, int, int, int, str, str]) -> int:

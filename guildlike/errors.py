@@ -177,6 +177,20 @@ class TransferError(GuildlikeError):
     """An export or import cannot be done."""
 
 
+class ColumnSpecError(UsageError):
+    """A ``compare`` column spec cannot be parsed (exit 2, a usage error)."""
+
+    def __init__(self, spec: str, why: str) -> None:
+        self.spec = spec
+        self.why = why
+        hint = "Try 'guildlike compare --help' for more information."
+        super().__init__(f"invalid column spec '{spec}': {why}", [hint])
+
+
+class DiffError(GuildlikeError):
+    """``diff`` cannot compare what it was asked to (two runs are needed, a tool that cannot run)."""
+
+
 class RunFailed(GuildlikeError):
     """An operation's process exited non-zero; its output already said why.
 

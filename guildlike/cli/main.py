@@ -28,6 +28,8 @@ COMMANDS = {
     "operations": ("guildlike.cli.operations_cmd", "operations", "Show the project's operations."),
     "export": ("guildlike.cli.transfer_cmd", "export", "Export runs to a folder or a .zip file."),
     "import": ("guildlike.cli.transfer_cmd", "import_", "Import runs exported from another home."),
+    "compare": ("guildlike.cli.compare_cmd", "compare", "Compare runs: their flags and scalars, one row per run."),
+    "diff": ("guildlike.cli.diff_cmd", "diff", "Show why two runs differ."),
     "check": ("guildlike.cli.check_cmd", "check", "Check the run index and run directories, and repair."),
     "stop": ("guildlike.cli.stop_cmd", "stop", "Stop running runs."),
     "watch": ("guildlike.cli.watch_cmd", "watch", "Follow a run's output until it stops."),

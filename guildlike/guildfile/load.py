@@ -42,6 +42,7 @@ OP_KEYS = {
     "default-max-trials",
     "optimizer",
     "tags",
+    "compare",
 }
 FLAG_KEYS = {
     "default",
@@ -249,7 +250,7 @@ _OP_KEY_TYPES: dict[str, tuple[type, ...]] = {
     # so one bad pipeline does not make the rest of guild.yml unusable.
     "output-scalars": (dict, list, str, bool), "sourcecode": (list, dict, str, bool),
     "requires": (list, dict, str), "objective": (str, dict), "env": (dict,), "default-max-trials": (int,),
-    "optimizer": (str, dict), "tags": (list, str),
+    "optimizer": (str, dict), "tags": (list, str), "compare": (list, str),
 }
 _FLAG_KEY_TYPES: dict[str, tuple[type, ...]] = {
     "type": _STR, "choices": (list,), "min": _NUM, "max": _NUM, "required": (bool,), "description": _STR,
@@ -386,6 +387,13 @@ def module_path(project_dir: Path, module: str) -> Path:
     return project_dir / (module.replace(".", "/") + ".py")
 
 
+def _compare_list(spec: Any) -> list[str] | None:
+    """``compare:`` as a list of column specs (a string is one list of comma-separated specs)."""
+    if spec is None:
+        return None
+    return [spec] if isinstance(spec, str) else [str(s) for s in spec]
+
+
 def build_opdef(gf: Guildfile, model: ModelDef, op_name: str, cache_dir: Path | None = None) -> OpDef:
     data = model.ops[op_name]
     opdef = OpDef(
@@ -403,6 +411,7 @@ def build_opdef(gf: Guildfile, model: ModelDef, op_name: str, cache_dir: Path | 
         requires=_requires_list(data.get("requires")),
         objective=data.get("objective"),
         env={str(k): str(v) for k, v in (data.get("env") or {}).items()},
+        compare=_compare_list(data.get("compare")),
     )
     if opdef.main is None and opdef.exec is None and opdef.steps is None:
         opdef.main = op_name

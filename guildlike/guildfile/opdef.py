@@ -67,6 +67,7 @@ class OpDef:
     script: str | None = None  # "train.py" when run as a script
     env: dict[str, str] = field(default_factory=dict)
     batch: dict[str, Any] | None = None  # set on a batch run's own op
+    compare: list[str] | None = None  # default column specs of ``compare``
 
     @property
     def full_name(self) -> str:
@@ -99,6 +100,7 @@ class OpDef:
             "script": self.script,
             "env": self.env,
             "batch": self.batch,
+            "compare": self.compare,
         }
         return {k: v for k, v in data.items() if not _empty(v) or k == "steps" and v is not None}
 
@@ -127,4 +129,5 @@ class OpDef:
             script=data.get("script"),
             env=dict(data.get("env") or {}),
             batch=data.get("batch"),
+            compare=data.get("compare"),
         )

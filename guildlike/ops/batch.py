@@ -21,6 +21,7 @@ from ..util.yamlutil import encode_value
 from . import optimize
 from . import trials as trialsmod
 from .batchdef import batch_opdef, check_trials, generate
+from .compare import best_trial
 from .lifecycle import finish, mark_staged, mark_started, prepare_run, recording_end, snapshot_source, storable_flags
 from .needed import SKIP_MESSAGE
 from .objective import Best, objective_for
@@ -145,6 +146,9 @@ def _run(
             failed = _run_listed(runner, batch, bop, base, trials, opts, fresh, keep or [])
     code = 1 if failed else 0
     finish(batch, code)
+    found = None if opts.stage_trials else best_trial(runner.ctx, batch)
+    if found is not None:
+        runner.ctx.ui.info(found[1])
     if code == 0 and not _keep_batch(batch, opts):
         remove_tree(batch.path)
     if failed:

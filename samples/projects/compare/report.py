@@ -1,0 +1,1 @@
+print("model:", open("model.txt").read().strip())

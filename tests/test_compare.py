@@ -1,0 +1,48 @@
+"""compare's cell formats and its reading of damaged scalar files, with real run folders."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from guildlike.cli import compare_fmt
+
+
+def test_floats_are_cut_not_rounded() -> None:
+    assert compare_fmt.table_cell(0.8999999761581421) == "0.899999"
+    assert compare_fmt.table_cell(0.5) == "0.5"
+    assert compare_fmt.table_cell(1.0) == "1.0"
+    assert compare_fmt.table_cell(float("nan")) == ""
+    assert compare_fmt.table_cell(float("-inf")) == "-.inf"
+    assert compare_fmt.table_cell(True) == "yes"
+    assert compare_fmt.csv_cell(0.8999999761581421) == "0.8999999761581421"
+    assert compare_fmt.csv_cell(True) == "True"
+    assert compare_fmt.csv_text(["a"], [['x, "y"']]) == 'a\n"x, ""y"""\n'
+
+
+def _run_dir(home: Path, rid: str, scalars: str, started: int) -> None:
+    d = home / "runs" / rid / ".guild"
+    (d / "attrs").mkdir(parents=True)
+    (d / "attrs" / "started").write_text(f"{started}\n")
+    (d / "attrs" / "flags").write_text("x: 1\n")
+    (d / "attrs" / "exit_status").write_text("0\n")
+    (d / "opref").write_text("guildfile:/nowhere/guild.yml '' '' op\n")
+    (d / "scalars.json").write_text(scalars)
+
+
+def test_damaged_and_odd_scalar_files_never_break_a_sort(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _run_dir(home, "a" * 32, json.dumps({"loss": {"last": 2.0, "step": 1}}), 1_800_000_000_000_000)
+    _run_dir(home, "b" * 32, "{not json", 1_800_000_001_000_000)
+    _run_dir(home, "c" * 32, json.dumps({"loss": {"last": "text"}, "bad": 3}), 1_800_000_002_000_000)
+    _run_dir(home, "d" * 32, '{"loss": {"last": NaN}}', 1_800_000_003_000_000)
+    _run_dir(home, "e" * 32, json.dumps({"loss": {"last": 1}}), 1_800_000_004_000_000)
+    p = subprocess.run(
+        [sys.executable, "-m", "guildlike", "compare", "--min", "loss", "--csv", "-", "-cc", "loss"],
+        env={"GUILDLIKE_HOME": str(home), "PATH": "/usr/bin:/bin"}, cwd=tmp_path, capture_output=True, text=True,
+    )
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines() == ["run,loss", "eeeeeeee,1", "aaaaaaaa,2.0", "dddddddd,", "cccccccc,text",
+                                     "bbbbbbbb,"]
