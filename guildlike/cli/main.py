@@ -27,8 +27,8 @@ COMMANDS = {
     "label": ("guildlike.cli.label_cmd", "label", "Set or change the labels of runs."),
     "tag": ("guildlike.cli.label_cmd", "tag", "Add or remove tags of runs."),
     "operations": ("guildlike.cli.operations_cmd", "operations", "Show the project's operations."),
-    "export": ("guildlike.cli.transfer_cmd", "export", "Export runs to a folder or a .zip file."),
-    "import": ("guildlike.cli.transfer_cmd", "import_", "Import runs exported from another home."),
+    "export": ("guildlike.cli.transfer_cmd", "export", "Export runs to a folder or a .zip file, as Guild does."),
+    "import": ("guildlike.cli.transfer_cmd", "import_", "Import runs from an exported folder or .zip file."),
     "check": ("guildlike.cli.check_cmd", "check", "Check the run index and run directories, and repair."),
 }
 
