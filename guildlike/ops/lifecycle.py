@@ -23,11 +23,11 @@ from ..errors import EXIT_SIGNAL_BASE, GuildlikeError, Interrupted, RunFailed
 from ..guildfile import flags as flagsmod
 from ..guildfile import sourcecode
 from ..guildfile.opdef import OpDef
-from ..store import labels, opref, status, store
+from ..store import attrs, labels, opref, status, store
 from ..store.run import Run
 from ..util import timeutil
 from ..util.files import atomic_write, remove_tree
-from . import attempts, process
+from . import attempts, guildop, process
 from .options import RunOptions
 
 INTERRUPTED_CODES = (130, 143)  # exit codes of guildlike stopped by SIGINT / SIGTERM
@@ -92,7 +92,7 @@ def prepare_run(
 def _write_attrs(run: Run, opdef: OpDef, flags: dict[str, Any], opts: RunOptions) -> None:
     run.set("id", run.id)
     run.set("initialized", timeutil.now_us())
-    run.set("op", opdef.to_data())
+    record_op(run, opdef)
     run.set("flags", storable_flags(flags))
     run.set("label", initial_label(opdef, flags, opts))
     if opts.label is not None:
@@ -105,6 +105,16 @@ def _write_attrs(run: Run, opdef: OpDef, flags: dict[str, Any], opts: RunOptions
     run.set("platform", _platform())
     if opts.parent_id:
         run.set("parent", opts.parent_id)
+
+
+def record_op(run: Run, opdef: OpDef) -> None:
+    """The operation, as guildlike replays it and as Guild would (to restart it there)."""
+    run.set("op", opdef.to_data())
+    config = guildop.op_config(opdef)
+    if config is not None:
+        run.set(attrs.GUILD_OP, config)
+    if opdef.is_pipeline:
+        run.set("steps", opdef.steps)
 
 
 def snapshot_source(ctx: Context, run: Run, opdef: OpDef) -> None:

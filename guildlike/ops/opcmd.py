@@ -72,6 +72,13 @@ def _check_nul(cmd: list[str], env: dict[str, str]) -> None:
             raise FlagError("a flag value cannot contain a NUL character")
 
 
+def _source_dirs(run: Run) -> list[str]:
+    """Where the run's source is: the run folder (and ``.guild/sourcecode``,
+    where Guild before 0.9 copied it)."""
+    old_guild = run.guild_dir / "sourcecode"
+    return [str(run.path)] + ([str(old_guild)] if old_guild.is_dir() else [])
+
+
 def build(ctx: Context, run: Run, opdef: OpDef, flags: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     env = dict(ctx.env)
     env.update(opdef.env)
@@ -86,7 +93,7 @@ def build(ctx: Context, run: Run, opdef: OpDef, flags: dict[str, Any]) -> tuple[
         }
     )
     pp = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = str(run.path) + (os.pathsep + pp if pp else "")
+    env["PYTHONPATH"] = os.pathsep.join([*_source_dirs(run), *([pp] if pp else [])])
     fargs = flag_args(opdef, flags)
     if opdef.exec:
         cmd = _exec_cmd(opdef, flags, fargs)
