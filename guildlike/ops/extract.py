@@ -33,8 +33,8 @@ LEGACY = ("runs",)  # the prefix of an older guildlike archive's entries
 
 def layout(entries: list[Entry]) -> tuple[str, ...]:
     """The folders an archive's runs are in: ``()`` (Guild's layout), or
-    ``("runs",)`` when it has a ``runs`` folder at the top (older guildlike
-    exports; a run id is never ``runs``)."""
+    ``("runs",)`` when it has a ``runs`` folder at the top (exports of
+    earlier guildlike versions)."""
     tops = {(PurePosixPath(e.arc).parts or ("",))[0] for e in entries if e.arc != NOCOPY}
     return LEGACY if "runs" in tops else ()
 

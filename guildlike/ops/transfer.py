@@ -1,8 +1,10 @@
 """Moving runs between homes: ``export`` to a folder or ``.zip``, ``import`` back.
 
-A pipeline or batch is exported with the runs it links to, and its links
-stay relative (``../<id>``), so a failed pipeline can be imported on another
-machine, fixed and restarted there. Import refuses any entry that would land
+Archives have Guild's layout (an empty ``.guild-nocopy`` and one ``ID/``
+folder per run), so Guild and guildlike read each other's. A pipeline or
+batch is exported with the runs it links to, and its links stay relative
+(``../<id>``), so a failed pipeline can be imported on another machine,
+fixed and restarted there. Import refuses any entry that would land
 outside the home (absolute paths, ``..``, links pointing outside the
 imported runs) and never overwrites an existing run unless asked. Secret
 looking environment variables are dropped from exported runs.
