@@ -138,7 +138,19 @@ def delete(run_dir: Path, name: str) -> None:
 
 
 def names(run_dir: Path) -> list[str]:
+    """The attributes a run has, by the names ``read`` takes (``attempts``, not ``_attempts``)."""
     try:
-        return sorted(n for n in os.listdir(attrs_dir(run_dir)) if not n.startswith("."))
+        files = {n for n in os.listdir(attrs_dir(run_dir)) if not n.startswith(".")}
     except FileNotFoundError:
         return []
+    out = set()
+    for f in files:
+        if f.startswith("_") and f[1:] in OWN:
+            out.add(f[1:])
+        elif f == "op":
+            out.add(GUILD_OP)
+            if "_op" not in files:
+                out.add("op")  # guildlike's record as written before (read only when it is one)
+        else:
+            out.add(f)
+    return sorted(out)
