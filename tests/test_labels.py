@@ -8,7 +8,7 @@ import pytest
 
 from guildlike.context import Context
 from guildlike.errors import RunStoreError
-from guildlike.store import store
+from guildlike.store import attrs, store
 from guildlike.store.run import Run
 from guildlike.store.edits import LabelEdit, label_runs
 from guildlike.store.labels import default_label, label_value, render_template, run_label
@@ -88,7 +88,7 @@ def _labeled_run(tmp_path: Path, blocked: str) -> Run:
     run = store.init_run_dir(ctx, "r1")
     run.set("label", "old")
     run.set("label_template", "old")
-    path = run.path / ".guild" / "attrs" / blocked
+    path = run.path / ".guild" / "attrs" / attrs.file_name(blocked)
     path.unlink()
     (path / "x").mkdir(parents=True)
     return run

@@ -52,7 +52,7 @@ def test_restart_of_a_run_with_a_damaged_attribute_changes_nothing(tmp_path: Pat
     home = tmp_path / "home"
     assert gl(home, project, "run", "bake", "-y").returncode == 0
     (run_dir,) = (home / "runs").iterdir()
-    (run_dir / ".guild" / "attrs" / "attempts").write_bytes(b"\xff\xfe")
+    (run_dir / ".guild" / "attrs" / "_attempts").write_bytes(b"\xff\xfe")
     before = {p.relative_to(run_dir): p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
     res = gl(home, project, "run", "--restart", run_dir.name, "-y")
     assert res.returncode == 1 and "cannot restart run" in res.stderr

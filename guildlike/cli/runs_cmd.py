@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
 
 from ..errors import RunStoreError
 from ..store import attrs as attrs_mod
-from ..store import notes, store
+from ..store import notes, scan, store
 from ..store.run import Run
 from ..store.status import read_lock
 from ..util import yamlutil
@@ -77,8 +78,11 @@ def runs() -> None:
 @click.option("-m", "--more", count=True, help="Show 20 more runs (may be repeated).")
 @click.option("-s", "--simplified", is_flag=True, help="Show index, operation, status and label only.")
 @click.option("-d", "--deleted", is_flag=True, help="Show deleted runs.")
+@click.option("-A", "--archive", metavar="ARCHIVE", help="Show the runs of an exported folder or .zip file.")
 @filter_options
-def list_runs(show_all: bool, limit: int | None, more: int, simplified: bool, deleted: bool, **kw: Any) -> None:
+def list_runs(
+    show_all: bool, limit: int | None, more: int, simplified: bool, deleted: bool, archive: str | None, **kw: Any
+) -> None:
     """List runs, newest first.
 
     Each row starts with [INDEX:ID]: INDEX (1 is the newest) or the start
@@ -110,10 +114,20 @@ def list_runs(show_all: bool, limit: int | None, more: int, simplified: bool, de
       guildlike runs list -Sce --started 'last 2 hours'
       guildlike runs list -Fl baseline -Ft best
       guildlike runs list --deleted
+      guildlike runs list --archive failed.zip
     """
     ctx = make_context()
     flt = build_filter(kw)
-    runs_ = store.list_runs(ctx, flt, deleted=deleted)
+    if archive is not None:
+        from ..ops import transfer  # lazy: zip and copy modules, for archives only
+
+        with transfer.archive_runs(ctx, Path(archive).absolute()) as base:
+            _print_runs(ctx, scan.scan_folder(base, flt), show_all, limit, more, simplified)
+        return
+    _print_runs(ctx, store.list_runs(ctx, flt, deleted=deleted), show_all, limit, more, simplified)
+
+
+def _print_runs(ctx: Any, runs_: Any, show_all: bool, limit: int | None, more: int, simplified: bool) -> None:
     total = len(runs_)
     if not show_all:
         if limit is not None:

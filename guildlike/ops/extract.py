@@ -1,7 +1,8 @@
 """Placing an archive's entries in a private staging folder, safely.
 
-Entry names are checked as text first (``runs/ID/...``, no absolute path,
-no ``..``, a valid run id). They are then written the way the kernel will
+Entry names are checked as text first (``ID/...`` as Guild lays out an
+archive, or ``runs/ID/...`` as older guildlike exports did; no absolute
+path, no ``..``, a valid run id). They are then written the way the kernel will
 see them: each folder is opened relative to its parent with
 ``O_NOFOLLOW``, so no entry is ever written through a link, whatever
 links came before it. Once every entry is in place, each link is resolved
@@ -26,6 +27,23 @@ DROPPED = (".guild/LOCK", ".guild/PENDING")
 _CHUNK = 1024 * 1024
 
 
+NOCOPY = ".guild-nocopy"  # the empty marker file at the top of a Guild archive
+LEGACY = ("runs",)  # the prefix of an older guildlike archive's entries
+
+
+def layout(entries: list[Entry]) -> tuple[str, ...]:
+    """The folders an archive's runs are in: ``()`` (Guild's layout), or
+    ``("runs",)`` when it has a ``runs`` folder at the top (exports of
+    earlier guildlike versions)."""
+    tops = {(PurePosixPath(e.arc).parts or ("",))[0] for e in entries if e.arc != NOCOPY}
+    return LEGACY if "runs" in tops else ()
+
+
+def skipped_entry(entry: Entry, prefix: tuple[str, ...]) -> bool:
+    """The archive's own entries, not part of a run: the marker, the ``runs`` folder."""
+    return entry.arc == NOCOPY or (bool(prefix) and entry.arc == "/".join(prefix))
+
+
 @dataclass
 class Placed:
     entry: Entry
@@ -33,33 +51,36 @@ class Placed:
     inner: str  # path inside the run; "" for the run folder itself
 
 
-def check_name(entry: Entry) -> Placed:
-    """Where a safe entry goes, or TransferError."""
+def check_name(entry: Entry, prefix: tuple[str, ...] = LEGACY) -> Placed:
+    """Where a safe entry goes, or TransferError. ``prefix`` is the archive's
+    ``layout``."""
     arc = entry.arc
     if arc.startswith(("/", "\\")) or (len(arc) > 1 and arc[1] == ":"):
         raise TransferError(f"refusing archive entry {arc!r}: absolute path")
     parts = PurePosixPath(arc).parts
     if ".." in parts:
         raise TransferError(f"refusing archive entry {arc!r}: '..' in path")
-    if len(parts) < 2 or parts[0] != "runs":
+    n = len(prefix)
+    if len(parts) < n + 1 or parts[:n] != prefix:
         raise TransferError(f"refusing archive entry {arc!r}: not under runs/")
-    if not runids.is_valid(parts[1]):
-        raise TransferError(f"refusing run folder {parts[1]!r}: a run id is {runids.RULE}")
-    inner = "/".join(parts[2:])
+    rid = parts[n]
+    if not runids.is_valid(rid):
+        raise TransferError(f"refusing run folder {rid!r}: a run id is {runids.RULE}")
+    inner = "/".join(parts[n + 1 :])
     if entry.kind == "other":
         raise TransferError(f"refusing archive entry {arc!r}: not a file, folder or link")
     if not inner and entry.kind != "dir":
         raise TransferError(f"refusing archive entry {arc!r}: a run must be a folder")
-    if entry.kind == "link" and (parts[2:3] == (".guild",)):
+    if entry.kind == "link" and (parts[n + 1 : n + 2] == (".guild",)):
         raise TransferError(f"refusing link {arc!r}: links are not allowed in a run's .guild folder")
-    return Placed(entry, parts[1], inner)
+    return Placed(entry, rid, inner)
 
 
 def dropped(p: Placed) -> bool:
     return any(p.inner == d or p.inner.startswith(d + "/") for d in DROPPED)
 
 
-def check_link_text(arc: str, target: str, ids: set[str]) -> None:
+def check_link_text(arc: str, target: str, ids: set[str], prefix: tuple[str, ...] = LEGACY) -> None:
     """The link as written must stay inside the imported runs (a first,
     textual check; ``check_links`` resolves it for real)."""
     if not target or "\0" in target:
@@ -68,7 +89,8 @@ def check_link_text(arc: str, target: str, ids: set[str]) -> None:
         raise TransferError(f"refusing link {arc!r} -> {target!r}: absolute target")
     resolved = os.path.normpath(os.path.join(os.path.dirname(arc), target))
     parts = PurePosixPath(resolved.replace(os.sep, "/")).parts
-    if len(parts) < 2 or parts[0] != "runs" or parts[1] not in ids:
+    n = len(prefix)
+    if len(parts) < n + 1 or parts[:n] != prefix or parts[n] not in ids:
         raise TransferError(f"refusing link {arc!r} -> {target!r}: points outside the imported runs")
 
 

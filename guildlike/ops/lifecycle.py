@@ -23,11 +23,11 @@ from ..errors import EXIT_SIGNAL_BASE, GuildlikeError, Interrupted, RunFailed
 from ..guildfile import flags as flagsmod
 from ..guildfile import sourcecode
 from ..guildfile.opdef import OpDef
-from ..store import labels, opref, status, store
+from ..store import attrs, labels, opref, status, store
 from ..store.run import Run
 from ..util import timeutil
 from ..util.files import atomic_write, remove_tree
-from . import attempts, process
+from . import attempts, guildop, process
 from .options import RunOptions
 
 INTERRUPTED_CODES = (130, 143)  # exit codes of guildlike stopped by SIGINT / SIGTERM
@@ -94,7 +94,7 @@ def prepare_run(
 def _write_attrs(run: Run, opdef: OpDef, flags: dict[str, Any], opts: RunOptions) -> None:
     run.set("id", run.id)
     run.set("initialized", timeutil.now_us())
-    run.set("op", opdef.to_data())
+    record_op(run, opdef)
     run.set("flags", storable_flags(flags))
     run.set("label", initial_label(opdef, flags, opts))
     if opts.label is not None:
@@ -109,6 +109,16 @@ def _write_attrs(run: Run, opdef: OpDef, flags: dict[str, Any], opts: RunOptions
         run.set("parent", opts.parent_id)
     if opts.user_flags:
         run.set("user_flags", opts.user_flags)
+
+
+def record_op(run: Run, opdef: OpDef) -> None:
+    """The operation, as guildlike replays it and as Guild would (to restart it there)."""
+    run.set("op", opdef.to_data())
+    config = guildop.op_config(opdef)
+    if config is not None:
+        run.set(attrs.GUILD_OP, config)
+    if opdef.is_pipeline:
+        run.set("steps", opdef.steps)
 
 
 def snapshot_source(ctx: Context, run: Run, opdef: OpDef) -> None:

@@ -85,6 +85,13 @@ def command(opdef: OpDef, flags: dict[str, Any]) -> list[str]:
     return [sys.executable, "-um", "guildlike.op_main", module, *margs, "--", *fargs]
 
 
+def _source_dirs(run: Run) -> list[str]:
+    """Where the run's source is: the run folder (and ``.guild/sourcecode``,
+    where Guild before 0.9 copied it)."""
+    old_guild = run.guild_dir / "sourcecode"
+    return [str(run.path)] + ([str(old_guild)] if old_guild.is_dir() else [])
+
+
 def build(ctx: Context, run: Run, opdef: OpDef, flags: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     env = dict(ctx.env)
     env.update(opdef.env)
@@ -99,7 +106,7 @@ def build(ctx: Context, run: Run, opdef: OpDef, flags: dict[str, Any]) -> tuple[
         }
     )
     pp = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = str(run.path) + (os.pathsep + pp if pp else "")
+    env["PYTHONPATH"] = os.pathsep.join([*_source_dirs(run), *([pp] if pp else [])])
     cmd = command(opdef, flags)
     _check_nul(cmd, env)
     if opdef.exec:

@@ -39,6 +39,25 @@ def recorded_opdef(run: Run) -> OpDef:
     return OpDef.from_data(data)
 
 
+def opref_opdef(ctx: Context, run: Run) -> OpDef:
+    """The operation of a run made by Guild (no guildlike record): as its
+    project's guild.yml (or script) defines it now, found through ``.guild/opref``."""
+    ref = run.opref
+    project = Path(ref.project_dir) if ref and ref.project_dir else None
+    if ref is None or ref.pkg_type not in ("guildfile", "script") or project is None or not project.is_dir():
+        where = f" (its project {project} is not here)" if project is not None else ""
+        raise GuildlikeError(f"cannot restart run {run.id}: its operation cannot be found{where}")
+    return resolve_opdef(ctx, ref.op if ref.pkg_type == "script" else ref.op_name, project)
+
+
+def run_opdef(ctx: Context, run: Run) -> OpDef:
+    """The operation ``run`` replays: its guildlike record, else (a Guild run) its project's."""
+    data = run.get("op")
+    if isinstance(data, dict) and "name" in data:
+        return OpDef.from_data(data)
+    return opref_opdef(ctx, run)
+
+
 def project_dir_for(ctx: Context, recorded: OpDef) -> Path:
     """The recorded project folder, or the current one when the recorded one is
     not on this machine (a run imported from elsewhere)."""
@@ -68,7 +87,7 @@ def current_opdef(ctx: Context, recorded: OpDef) -> OpDef:
 
 def restart_opdef(ctx: Context, run: Run, force_sourcecode: bool) -> OpDef:
     """The operation a restart of ``run`` replays: as recorded, or the project's current one."""
-    opdef = recorded_opdef(run)
+    opdef = run_opdef(ctx, run)
     return current_opdef(ctx, opdef) if force_sourcecode else opdef
 
 

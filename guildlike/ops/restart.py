@@ -22,7 +22,7 @@ from ..store import labels, select, status, store
 from ..store.filters import RunFilter
 from ..store.run import Run
 from . import needed
-from .lifecycle import initial_label, snapshot_source
+from .lifecycle import initial_label, record_op, snapshot_source
 from .opdefs import recorded_opdef, restart_flags, restart_opdef
 from .options import RunOptions
 
@@ -105,7 +105,7 @@ def apply(ctx: Context, run: Run, plan: Restart) -> None:
     """Write what a restart changes in the run (not a batch's: it writes its own)."""
     opdef, flags, opts = plan.opdef, plan.flags, plan.opts
     if opts.force_sourcecode:
-        run.set("op", opdef.to_data())
+        record_op(run, opdef)
         if not opdef.is_pipeline:
             snapshot_source(ctx, run, opdef)
     run.set("flags", flags)

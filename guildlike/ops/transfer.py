@@ -1,8 +1,10 @@
 """Moving runs between homes: ``export`` to a folder or ``.zip``, ``import`` back.
 
-A pipeline or batch is exported with the runs it links to, and its links
-stay relative (``../<id>``), so a failed pipeline can be imported on another
-machine, fixed and restarted there. Import refuses any entry that would land
+Archives have Guild's layout (an empty ``.guild-nocopy`` and one ``ID/``
+folder per run), so Guild and guildlike read each other's. A pipeline or
+batch is exported with the runs it links to, and its links stay relative
+(``../<id>``), so a failed pipeline can be imported on another machine,
+fixed and restarted there. Import refuses any entry that would land
 outside the home (absolute paths, ``..``, links pointing outside the
 imported runs) and never overwrites an existing run unless asked. Secret
 looking environment variables are dropped from exported runs.
@@ -21,6 +23,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ..context import Context
@@ -31,9 +34,16 @@ from ..store import store
 from ..store.run import Run
 from ..util.files import remove_tree
 from ..util.secrets import scrub
-from .importing import import_runs
+from .extract import NOCOPY
+from .importing import Note, archive_runs, import_runs
 
-__all__ = ["TransferError", "closure", "export_runs", "import_runs"]
+__all__ = [
+    "TransferError", "added_notes", "archive_runs", "closure", "export_runs", "home_closure", "import_runs",
+]
+
+
+def _quiet(_msg: str) -> None:
+    pass
 
 
 def _linked_ids(run_dir: Path) -> list[str]:
@@ -52,20 +62,44 @@ def _linked_ids(run_dir: Path) -> list[str]:
     return out
 
 
-def closure(ctx: Context, runs: list[Run]) -> list[Run]:
-    """``runs`` plus every run they link to (step runs, trials, dependencies)."""
-    seen: dict[str, Run] = {}
+Plan = list[tuple[Run, str]]  # each run to copy, and why it was added ("" when asked for)
+
+
+def _reason(parent: Run) -> str:
+    if parent.is_pipeline():
+        return f"a step of {parent.id}"
+    if parent.is_batch():
+        return f"a trial of {parent.id}"
+    return f"required by {parent.id}"
+
+
+def closure(runs: list[Run], find: Callable[[str], Run | None]) -> Plan:
+    """``runs`` plus every run they link to (step runs, trials, dependencies)
+    that ``find`` knows, each added one with why."""
+    plan: dict[str, tuple[Run, str]] = {r.id: (r, "") for r in runs}
     todo = list(runs)
     while todo:
-        run = todo.pop()
-        if run.id in seen:
-            continue
-        seen[run.id] = run
+        run = todo.pop(0)
         for rid in _linked_ids(run.path):
-            child = store.run_for_id(ctx, rid)
-            if rid not in seen and child.path.is_dir():
+            child = find(rid)
+            if rid not in plan and child is not None:
+                plan[rid] = (child, _reason(run))
                 todo.append(child)
-    return list(seen.values())
+    return list(plan.values())
+
+
+def home_closure(ctx: Context, runs: list[Run]) -> Plan:
+    """``closure`` over the runs of the home."""
+
+    def find(rid: str) -> Run | None:
+        run = store.run_for_id(ctx, rid)
+        return run if run.path.is_dir() else None
+
+    return closure(runs, find)
+
+
+def added_notes(plan: Plan) -> list[str]:
+    return [f"Adding {run.id} ({why})" for run, why in plan if why]
 
 
 def _scrub_env(ctx: Context, run_dir: Path) -> None:
@@ -82,18 +116,19 @@ def _scrub_env(ctx: Context, run_dir: Path) -> None:
         attrs_mod.delete(run_dir, "env")
 
 
-def export_runs(ctx: Context, dest: Path, runs: list[Run]) -> list[Run]:
-    all_runs = closure(ctx, runs)
+def export_runs(ctx: Context, dest: Path, plan: Plan, note: Note = _quiet, shown: str = "") -> list[Run]:
+    """Copy the planned runs to ``dest`` in Guild's archive layout; the runs
+    copied (not those already there). ``note`` hears each ``Copying ID`` and
+    ``WARNING: SHOWN/ID exists, skipping`` (``shown``: ``dest`` as typed)."""
+    all_runs = [run for run, _why in plan]
     _check_dest(ctx, dest, all_runs)
     _check_not_running(all_runs)
     try:
         if dest.suffix == ".zip":
-            _export_zip(ctx, dest, all_runs)
-        else:
-            _export_dir(ctx, dest, all_runs)
+            return _export_zip(ctx, dest, all_runs, note)
+        return _export_dir(ctx, dest, all_runs, note, shown)
     except (OSError, shutil.Error) as e:
         raise TransferError(f"cannot export to {dest}: {getattr(e, 'strerror', None) or e}") from None
-    return all_runs
 
 
 def _inside(path: str, base: str) -> bool:
@@ -132,24 +167,26 @@ def _skip_special(dirpath: str, names: list[str]) -> set[str]:
     return skip
 
 
-def _export_dir(ctx: Context, dest: Path, runs: list[Run]) -> None:
-    base = dest / "runs"
-    base.mkdir(parents=True, exist_ok=True)
-    for run in runs:
-        if os.path.lexists(base / run.id):
-            raise TransferError(f"{base / run.id} exists: export to an empty folder")
-    made: list[Path] = []
+def _export_dir(ctx: Context, dest: Path, runs: list[Run], note: Note, shown: str = "") -> list[Run]:
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / NOCOPY).touch()
+    made: list[Run] = []
     try:
         for run in runs:
-            target = base / run.id
-            made.append(target)
+            target = dest / run.id
+            if os.path.lexists(target):
+                note(f"WARNING: {shown or dest}{os.sep}{run.id} exists, skipping")
+                continue
+            note(f"Copying {run.id}")
+            made.append(run)
             shutil.copytree(run.path, target, symlinks=True, ignore=_skip_special)
             _scrub_env(ctx, target)
     except BaseException:
-        for target in made:  # a failed export leaves no partial run behind
-            if os.path.lexists(target):
-                remove_tree(target)
+        for run in made:  # a failed export leaves no partial run behind
+            if os.path.lexists(dest / run.id):
+                remove_tree(dest / run.id)
         raise
+    return made
 
 
 class _BytesNameInfo(zipfile.ZipInfo):
@@ -170,7 +207,27 @@ class _BytesNameInfo(zipfile.ZipInfo):
             return raw, self.flag_bits & ~0x800
 
 
-def _export_zip(ctx: Context, dest: Path, runs: list[Run]) -> None:
+def _zip_ids(dest: Path) -> set[str]:
+    """The runs a zip archive holds already (none when there is no file)."""
+    if not dest.exists():
+        return set()
+    try:
+        with zipfile.ZipFile(dest) as zf:
+            tops = {name.split("/")[0] for name in zf.namelist()}
+    except (zipfile.BadZipFile, OSError) as e:
+        raise TransferError(f"cannot add to {dest}: {getattr(e, 'strerror', None) or e}") from None
+    if "runs" in tops:
+        raise TransferError(f"cannot add to {dest}: it is an export of an older guildlike; export to a new file")
+    return tops - {NOCOPY}
+
+
+def _export_zip(ctx: Context, dest: Path, runs: list[Run], note: Note) -> list[Run]:
+    """Write the zip beside ``dest`` (with what it held before) and move it into place."""
+    there = _zip_ids(dest)
+    for run in runs:
+        if run.id in there:
+            note(f"WARNING: {run.id} exists, skipping")
+    todo = [run for run in runs if run.id not in there]
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     umask = os.umask(0o022)
     os.umask(umask)
@@ -178,13 +235,24 @@ def _export_zip(ctx: Context, dest: Path, runs: list[Run]) -> None:
     os.close(fd)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            _export_dir(ctx, Path(tmp), runs)
+            made = _export_dir(ctx, Path(tmp), todo, note)
+            os.unlink(Path(tmp) / NOCOPY)  # a zip archive has no marker
             with zipfile.ZipFile(tmp_name, "w", zipfile.ZIP_DEFLATED) as zf:
+                if there:
+                    _copy_entries(dest, zf)
                 _zip_tree(zf, tmp)
         os.replace(tmp_name, dest)
     except BaseException:
         os.unlink(tmp_name)
         raise
+    return made
+
+
+def _copy_entries(src: Path, zf: zipfile.ZipFile) -> None:
+    with zipfile.ZipFile(src) as old:
+        for info in old.infolist():
+            with old.open(info) as f_in, zf.open(info, "w") as f_out:
+                shutil.copyfileobj(f_in, f_out, 1024 * 1024)
 
 
 def _zip_tree(zf: zipfile.ZipFile, tmp: str) -> None:

@@ -1,7 +1,12 @@
 """Run attributes: one YAML file per attribute under ``.guild/attrs``.
 
-This is Guild AI's layout, so existing Guild runs can be read. Every write is
-atomic (temp file + rename).
+This is Guild AI's layout, so Guild runs can be read and Guild reads
+guildlike's. Attributes only guildlike uses (its operation record, attempts,
+...) are stored under a name starting with ``_``, which Guild treats as
+private: it neither shows nor reads them. The ``op`` file holds Guild's
+operation config (``GUILD_OP``), which Guild needs to restart a run. Runs
+written before keep their attributes under the plain names; those are read
+when the private file is absent. Every write is atomic (temp file + rename).
 """
 
 from __future__ import annotations
@@ -16,9 +21,19 @@ from ..util import yamlutil
 from ..util.files import atomic_write
 from . import journal
 
+OWN = frozenset({"op", "attempts", "sourcecode", "trials", "structure", "parent", "label_template"})
+GUILD_OP = "guild_op"  # Guild's operation config: the ``op`` file
+
 
 def attrs_dir(run_dir: Path) -> Path:
     return run_dir / ".guild" / "attrs"
+
+
+def file_name(name: str) -> str:
+    """The file in ``.guild/attrs`` that holds attribute ``name``."""
+    if name in OWN:
+        return "_" + name
+    return "op" if name == GUILD_OP else name
 
 
 def encode(value: Any) -> str:
@@ -72,7 +87,18 @@ def valid_name(name: str) -> bool:
 def read(run_dir: Path, name: str, default: Any = None) -> Any:
     if not valid_name(name):
         return default
-    path = attrs_dir(run_dir) / name
+    value = _read_file(attrs_dir(run_dir) / file_name(name), _MISSING)
+    if value is _MISSING and name in OWN:
+        value = _read_file(attrs_dir(run_dir) / name, _MISSING)  # as written before, or by Guild
+        if name == "op" and not (isinstance(value, dict) and "name" in value):
+            value = _MISSING  # Guild's operation config, not guildlike's record
+    return default if value is _MISSING else value
+
+
+_MISSING = object()
+
+
+def _read_file(path: Path, default: Any) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, NotADirectoryError):
@@ -87,7 +113,7 @@ def read(run_dir: Path, name: str, default: Any = None) -> Any:
 def write(run_dir: Path, name: str, value: Any) -> None:
     if not valid_name(name):
         raise RunStoreError(f"invalid attribute name {name!r}")
-    atomic_write(attrs_dir(run_dir) / name, encode(value))
+    atomic_write(attrs_dir(run_dir) / file_name(name), encode(value))
     journal.note(run_dir)
     if _FAULT_ENV in os.environ and os.environ[_FAULT_ENV] == name:
         _fault_kill()
@@ -106,14 +132,26 @@ def _fault_kill() -> None:
 
 def delete(run_dir: Path, name: str) -> None:
     try:
-        os.unlink(attrs_dir(run_dir) / name)
+        os.unlink(attrs_dir(run_dir) / file_name(name))
     except FileNotFoundError:
         return
     journal.note(run_dir)
 
 
 def names(run_dir: Path) -> list[str]:
+    """The attributes a run has, by the names ``read`` takes (``attempts``, not ``_attempts``)."""
     try:
-        return sorted(n for n in os.listdir(attrs_dir(run_dir)) if not n.startswith("."))
+        files = {n for n in os.listdir(attrs_dir(run_dir)) if not n.startswith(".")}
     except FileNotFoundError:
         return []
+    out = set()
+    for f in files:
+        if f.startswith("_") and f[1:] in OWN:
+            out.add(f[1:])
+        elif f == "op":
+            out.add(GUILD_OP)
+            if "_op" not in files:
+                out.add("op")  # guildlike's record as written before (read only when it is one)
+        else:
+            out.add(f)
+    return sorted(out)

@@ -118,8 +118,9 @@ class Run:
         return [c for c in self.get("comments") or [] if isinstance(c, dict)]
 
     def is_pipeline(self) -> bool:
+        """A pipeline of guildlike (its operation has steps) or of Guild (a ``steps`` attribute)."""
         op = self.get("op") or {}
-        return isinstance(op, dict) and bool(op.get("steps"))
+        return isinstance(op, dict) and bool(op.get("steps")) or isinstance(self.get("steps"), list)
 
     def is_batch(self) -> bool:
         op = self.get("op") or {}

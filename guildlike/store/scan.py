@@ -39,7 +39,11 @@ def scan(base: Path) -> Iterator[Run]:
 
 def scan_runs(ctx: Context, flt: RunFilter, deleted: bool = False) -> list[Run]:
     """The run list made by reading every run directory (the index's fallback)."""
-    base = ctx.trash_dir if deleted else ctx.runs_dir
+    return scan_folder(ctx.trash_dir if deleted else ctx.runs_dir, flt)
+
+
+def scan_folder(base: Path, flt: RunFilter) -> list[Run]:
+    """The runs of any folder of run folders (an archive's too), newest first."""
     runs = []
     for run in scan(base):
         try:

@@ -101,7 +101,7 @@ def main(home: Path, project: Path, out_path: Path) -> None:
         gl(home, project, "run", "--restart", ids[0], "-y"),
         gl(home, project, "label", "--set", "x", ids[0], "-y"),
         gl(home, project, "runs", "delete", ids[0], "-y"),
-        gl(home, project, "import", str(project / "no-such.zip")),
+        gl(home, project, "import", "-y", str(project / "no-such.zip")),
     ]
     res["ro_list"] = gl(home, project, "runs", "-a")
     res["ro_info"] = gl(home, project, "runs", "info", ids[0])

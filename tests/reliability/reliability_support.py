@@ -189,7 +189,9 @@ class Env:
     def attr(self, run_id: str, name: str) -> Any:
         import yaml
 
-        path = self.run_dir(run_id) / ".guild" / "attrs" / name
+        from guildlike.store.attrs import file_name
+
+        path = self.run_dir(run_id) / ".guild" / "attrs" / file_name(name)
         return yaml.safe_load(path.read_text()) if path.exists() else None
 
     def op_of(self, run_id: str) -> str:

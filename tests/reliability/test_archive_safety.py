@@ -50,7 +50,7 @@ def test_link_chain_in_a_zip_writes_nothing_outside(genv: Env, evil_first: bool)
     evil = [(f"runs/{A}/esc/EVIL", "file", "EVIL")]
     archive = _zip(genv.tmp / "chain.zip", evil + CHAIN if evil_first else CHAIN + evil)
     before = outside_files(genv)
-    refused(genv, "import", str(archive), says="refusing")
+    refused(genv, "import", "-y", str(archive), says="refusing")
     assert outside_files(genv) == before
     assert not list(genv.tmp.parent.glob("**/EVIL"))
 
@@ -59,7 +59,7 @@ def test_link_chain_alone_is_refused(genv: Env) -> None:
     """Without a file through it, the chain would still let ``cat -p`` read outside."""
     genv.ok("run", "-y", "quick")
     (genv.tmp / "secret.txt").write_text("secret")
-    refused(genv, "import", str(_zip(genv.tmp / "chain.zip", CHAIN)), says="resolves outside the imported runs")
+    refused(genv, "import", "-y", str(_zip(genv.tmp / "chain.zip", CHAIN)), says="resolves outside the imported runs")
 
 
 def test_link_chain_in_a_folder_is_refused(genv: Env) -> None:
@@ -71,7 +71,7 @@ def test_link_chain_in_a_folder_is_refused(genv: Env) -> None:
     (src / "runs" / B / "a" / "b" / "c").mkdir(parents=True)
     os.symlink(f"../../../../{C}", src / "runs" / B / "a" / "b" / "c" / "s")
     os.symlink(f"../{B}/a/b/c/s/../../..", src / "runs" / A / "esc")
-    refused(genv, "import", str(src), says="resolves outside the imported runs")
+    refused(genv, "import", "-y", str(src), says="resolves outside the imported runs")
 
 
 def test_link_into_a_kept_run_is_judged_by_the_home_copy(genv: Env) -> None:
@@ -80,12 +80,12 @@ def test_link_into_a_kept_run_is_judged_by_the_home_copy(genv: Env) -> None:
     genv.ok("run", "-y", "quick", "--run-id", B)
     os.symlink(str(genv.tmp), genv.run_dir(B) / "out")
     archive = _zip(genv.tmp / "kept.zip", _run(A) + _run(B) + [(f"runs/{A}/x", "link", f"../{B}/out/secret")])
-    refused(genv, "import", str(archive), says="resolves outside the imported runs")
+    refused(genv, "import", "-y", str(archive), says="resolves outside the imported runs")
 
 
 def test_links_between_imported_runs_still_import(genv: Env) -> None:
     archive = _zip(genv.tmp / "ok.zip", _run(A) + _run(B) + [(f"runs/{A}/step", "link", f"../{B}")])
-    genv.ok("import", str(archive))
+    genv.ok("import", "-y", str(archive))
     assert os.readlink(genv.run_dir(A) / "step") == f"../{B}"
     assert genv.ok("cat", A, "-p", "step/.guild/attrs/exit_status").out == "0\n"
 
@@ -101,7 +101,7 @@ def test_links_between_imported_runs_still_import(genv: Env) -> None:
 @pytest.mark.filterwarnings("ignore:Duplicate name")
 def test_bad_names_and_links(genv: Env, entries: list[tuple[str, str, str]], says: str) -> None:
     genv.ok("run", "-y", "quick")
-    refused(genv, "import", str(_zip(genv.tmp / "bad.zip", entries)), says=says)
+    refused(genv, "import", "-y", str(_zip(genv.tmp / "bad.zip", entries)), says=says)
 
 
 # -- caps -------------------------------------------------------------------------
@@ -112,20 +112,20 @@ def test_total_size_cap(genv: Env) -> None:
     big = [(f"runs/{RID}/big{i}", "file", "0" * 1_000_000) for i in range(3)]
     archive = _zip(genv.tmp / "bomb.zip", GOOD + big)
     before = home_files(genv.home)
-    res = genv.gl("import", str(archive), env={"GUILDLIKE_IMPORT_MAX_BYTES": "2000000"})
+    res = genv.gl("import", "-y", str(archive), env={"GUILDLIKE_IMPORT_MAX_BYTES": "2000000"})
     assert_clean_error(res)
     assert "more than 2000000 bytes" in res.err and "GUILDLIKE_IMPORT_MAX_BYTES" in res.err
     assert home_files(genv.home) == before
-    genv.ok("import", str(archive))  # the default is generous
+    genv.ok("import", "-y", str(archive))  # the default is generous
     assert (genv.run_dir(RID) / "big2").stat().st_size == 1_000_000
 
 
 def test_entry_count_cap_and_bad_setting(genv: Env) -> None:
     archive = _zip(genv.tmp / "many.zip", GOOD + [(f"runs/{RID}/f{i}", "file", "x") for i in range(5)])
-    res = genv.gl("import", str(archive), env={"GUILDLIKE_IMPORT_MAX_ENTRIES": "4"})
+    res = genv.gl("import", "-y", str(archive), env={"GUILDLIKE_IMPORT_MAX_ENTRIES": "4"})
     assert_clean_error(res)
     assert "more than 4 entries" in res.err
-    res = genv.gl("import", str(archive), env={"GUILDLIKE_IMPORT_MAX_ENTRIES": "lots"})
+    res = genv.gl("import", "-y", str(archive), env={"GUILDLIKE_IMPORT_MAX_ENTRIES": "lots"})
     assert_clean_error(res)
     assert "invalid GUILDLIKE_IMPORT_MAX_ENTRIES 'lots'" in res.err
     assert genv.run_ids() == []
@@ -146,7 +146,7 @@ def test_huge_link_entry_is_refused_before_it_is_read(genv: Env) -> None:
     # A fresh parent, so that its children's peak memory is this import's alone.
     probe = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[1:], capture_output=True); "
              "sys.stderr.write(p.stderr.decode()); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    p = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "guildlike", "import", str(archive)],
+    p = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "guildlike", "import", "-y", str(archive)],
                        env=genv.environ(), capture_output=True, text=True, timeout=60, check=False)
     assert "its target is longer than 4096 bytes" in p.stderr, p.stderr
     assert int(p.stdout) < 100_000, f"peak memory {p.stdout} KiB"
@@ -186,7 +186,7 @@ def test_imported_locks_never_count_as_live(genv: Env) -> None:
         (f"runs/{B}/.guild/opref", "file", "guildfile:x '' '' quick\n"),
         (f"runs/{B}/.guild/PENDING", "file", live),
     ])
-    genv.ok("import", str(archive))
+    genv.ok("import", "-y", str(archive))
     assert not (genv.run_dir(A) / ".guild" / "LOCK").exists()
     assert not (genv.run_dir(B) / ".guild" / "PENDING").exists()
     assert set(genv.statuses().values()) == {"error"}

@@ -184,16 +184,16 @@ ARCHIVES = [
 def test_bad_archives(genv: Env, entries: list[tuple[str, str, str]], says: str) -> None:
     genv.ok("run", "-y", "quick")
     archive = _zip(genv.tmp / "bad.zip", entries)
-    refused(genv, "import", str(archive), says=says)
+    refused(genv, "import", "-y", str(archive), says=says)
     assert not (genv.tmp / "evil").exists() and not Path("/tmp/guildlike-evil").exists()
 
 
 def test_not_an_archive(genv: Env) -> None:
     (genv.tmp / "bad.zip").write_bytes(b"PK\x03\x04 this is no zip file")
-    refused(genv, "import", str(genv.tmp / "bad.zip"), says="cannot read")
+    refused(genv, "import", "-y", str(genv.tmp / "bad.zip"), says="cannot read")
     (genv.tmp / "plain.txt").write_text("hello")
-    refused(genv, "import", str(genv.tmp / "plain.txt"), says="not a folder or a .zip file")
-    refused(genv, "import", str(genv.tmp / "missing.zip"), says="does not exist")
+    refused(genv, "import", "-y", str(genv.tmp / "plain.txt"), says="not a folder or a .zip file")
+    refused(genv, "import", "-y", str(genv.tmp / "missing.zip"), says="does not exist")
     ok = _zip(genv.tmp / "ok.zip", GOOD)
-    genv.ok("import", str(ok))
+    genv.ok("import", "-y", str(ok))
     assert genv.run_ids() == [RID]

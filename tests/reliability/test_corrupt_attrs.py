@@ -30,9 +30,11 @@ def _wrong(name: str) -> str:
 
 
 def _set_attr(run_dir: Path, name: str, text: str) -> None:
+    from guildlike.store.attrs import file_name
+
     tmp = run_dir / ".guild" / "attrs" / f".{name}.tmp"
     tmp.write_text(text)
-    tmp.rename(run_dir / ".guild" / "attrs" / name)
+    tmp.rename(run_dir / ".guild" / "attrs" / file_name(name))
 
 
 @contextlib.contextmanager

@@ -110,7 +110,7 @@ def test_odd_files_in_a_run(genv: Env) -> None:
         genv.ok("export", "-y", str(genv.tmp / dest), timeout=20)
         other = Env(genv.tmp / ("other-" + dest))
         try:
-            other.ok("import", str(genv.tmp / dest))
+            other.ok("import", "-y", str(genv.tmp / dest))
             names = os.listdir(os.fsencode(other.run_dir(rid)))
             assert b"out-\xff.txt" in names and b"pipe" not in names
         finally:
@@ -127,7 +127,7 @@ def test_failed_export_keeps_the_old_archive(genv: Env) -> None:
     (genv.run_dir("huge") / "r").write_bytes(os.urandom(1_200_000))
     good = genv.tmp / "out.zip"
     with zipfile.ZipFile(good, "w") as zf:
-        zf.writestr("runs/keep/x", "precious")
+        zf.writestr("keep/x", "precious")
     before = good.read_bytes()
 
     def limit() -> None:
@@ -138,11 +138,11 @@ def test_failed_export_keeps_the_old_archive(genv: Env) -> None:
         p = subprocess.run([sys.executable, "-m", "guildlike", "export", "-y", str(dest), rid],
                            env=genv.environ(), cwd=genv.project, capture_output=True, text=True,
                            preexec_fn=limit, timeout=60, check=False)
-        assert p.returncode != 0 and p.stderr.startswith("guildlike: cannot export"), p.stderr
+        assert p.returncode != 0 and p.stderr.splitlines()[-1].startswith("guildlike: cannot export"), p.stderr
         assert "Traceback" not in p.stderr
     assert good.read_bytes() == before
     assert [n for n in os.listdir(genv.tmp) if n.endswith(".tmp")] == []
-    assert os.listdir(genv.tmp / "folder" / "runs") == []
+    assert os.listdir(genv.tmp / "folder") == [".guild-nocopy"]
 
 
 @pytest.mark.parametrize("where", ["run", "runs", "home", "trash", "inside-run.zip"])
