@@ -35,6 +35,7 @@ from ..store.select import select_one
 from ..util import secrets
 from . import datahash
 from .opdefs import project_dir_for
+from .requires import upstream_ids
 
 MAX_DEPTH = 8
 DEFAULT_SECTIONS = ("flags", "code", "sourcecode", "deps", "data")
@@ -154,11 +155,8 @@ def data_changes(a: Run, b: Run) -> list[str]:
 def upstream(run: Run) -> dict[str, str]:
     """``{name: run id}`` of the runs ``run`` depends on: ``deps`` and step links (not trials)."""
     found: dict[str, str] = {}
-    deps = run.get("deps") or {}
-    if isinstance(deps, dict):
-        for name, dep in deps.items():
-            if isinstance(dep, dict) and dep.get("run"):
-                found[str(name)] = str(dep["run"])
+    for name, rid in upstream_ids(run.get("deps")):
+        found[name] = rid
     for name in links.run_link_names(run.path):
         rid = links.target_id(run.path / name)
         if rid != name:

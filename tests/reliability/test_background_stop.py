@@ -132,14 +132,14 @@ def test_stop_messages(benv: Env) -> None:
     assert res.err == "Nothing to stop.\n" and res.out == ""
     done = _started_id(benv.ok("run", "quick", "msg=x", "-b", "-y").err)
     wait_for(lambda: benv.attr(done, "exit_status") == 0, 30, "the run to end")
-    res = benv.ok("stop", done[:8], "-y")
+    res = benv.ok("stop", done, "-y")
     assert res.out == f"Run {done} is not running\n"
     run_id = _started_id(benv.ok("run", "sleepy", "-b", "-y").err)
-    pid = benv.ok("select", run_id[:8], "-a", "pid").out.strip()
+    pid = benv.ok("select", run_id, "-a", "pid").out.strip()
     assert pid.isdigit()
     res = benv.gl("stop", input="n\n")
     assert res.rc == 4 and "You are about to stop the following runs:" in res.err
     assert f"Stop 1 run(s)? (y/N)" in res.err and benv.statuses()[run_id] == "running"
     res = benv.ok("stop", input="y\n")
     assert f"Stopping {run_id} (pid {pid})" in res.err
-    assert benv.ok("select", run_id[:8], "-a", "pid").out == "\n"
+    assert benv.ok("select", run_id, "-a", "pid").out == "\n"
