@@ -24,6 +24,7 @@ def execute(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
     run.set("env", scrub(env))
     archive_output(run)
     mark_started(ctx, run, opts)
+    tee = _series_tee(run, opdef)
     try:
         code = process.run_process(
             ctx,
@@ -33,18 +34,20 @@ def execute(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
             run.guild_dir / "output",
             on_start=lambda pid: status.write_lock(run.path, pid),
             whole_lines=opts.max_parallel > 1,
+            on_output=tee.feed if tee else None,
         )
     except Interrupted as e:
         _own(run)
-        _capture_scalars(run, opdef)
+        _capture_scalars(ctx, run, opdef, tee)
         finish(run, -e.signum, hash_data=True)
         raise RunFailed(EXIT_SIGNAL_BASE + e.signum, "") from None
     except BaseException:
         _own(run)
+        _close(tee)
         finish(run, 1, hash_data=True)
         raise
     _own(run)
-    _capture_scalars(run, opdef)
+    _capture_scalars(ctx, run, opdef, tee)
     finish(run, code, hash_data=True)
     if code != 0:
         raise RunFailed(code if code > 0 else EXIT_SIGNAL_BASE - code)
@@ -60,10 +63,28 @@ def _own(run: Run) -> None:
         pass
 
 
-def _capture_scalars(run: Run, opdef: OpDef) -> None:
-    """Scalars from the output; a pattern that fails never fails the run."""
+def _series_tee(run: Run, opdef: OpDef) -> scalars.SeriesTee | None:
+    """What appends the output's scalars to the run's series while it runs
+    (None when the patterns are invalid: the end reports that)."""
     try:
-        scalars.capture(run.path, opdef.output_scalars)
+        return scalars.SeriesTee(run.path, opdef.output_scalars)
+    except (GuildlikeError, OSError):
+        return None
+
+
+def _close(tee: scalars.SeriesTee | None) -> None:
+    try:
+        if tee is not None:
+            tee.close()
+    except (OSError, ValueError):
+        pass
+
+
+def _capture_scalars(ctx: Context, run: Run, opdef: OpDef, tee: scalars.SeriesTee | None) -> None:
+    """The run's scalar summary; a pattern or event file that fails never fails the run."""
+    _close(tee)
+    try:
+        scalars.capture(ctx, run.path, opdef.output_scalars)
     except RunStoreError:
         raise
     except Exception:

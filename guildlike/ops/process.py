@@ -118,12 +118,15 @@ def run_process(
     output_path: Path,
     on_start: Callable[[int], None],
     whole_lines: bool = False,
+    on_output: Callable[[bytes, bool], None] | None = None,
 ) -> int:
     """Run ``cmd`` to the end; returns its exit status (negative: killed by a signal).
 
     With ``whole_lines`` (trials running side by side) the UI gets the
     output a line at a time, so lines of two processes never mix; otherwise
     it gets it as it comes (progress bars without newlines show at once).
+    ``on_output`` gets the output too (stdout or stderr as ``err``), after it
+    is written; an error there is not the run's: it stops the feed only.
 
     Raises ``Interrupted`` after the process has ended when guildlike itself
     received SIGINT or SIGTERM. When guildlike cannot go on (the output cannot
@@ -151,7 +154,7 @@ def run_process(
             _killpg(proc.pid, received[0])
         try:
             on_start(proc.pid)
-            _tee(ctx, proc, out, output_path, whole_lines)
+            _tee(ctx, proc, out, output_path, whole_lines, on_output)
         except BaseException:
             _stop(proc)
             raise
@@ -167,7 +170,25 @@ def run_process(
     return code
 
 
-def _tee(ctx: Context, proc: subprocess.Popen[bytes], out: Any, output_path: Path, whole_lines: bool = False) -> None:
+def _feed(
+    on_output: Callable[[bytes, bool], None], data: bytes, err: bool
+) -> Callable[[bytes, bool], None] | None:
+    """``on_output`` fed ``data``; None (no more feeding) when it fails."""
+    try:
+        on_output(data, err)
+    except Exception:
+        return None
+    return on_output
+
+
+def _tee(
+    ctx: Context,
+    proc: subprocess.Popen[bytes],
+    out: Any,
+    output_path: Path,
+    whole_lines: bool = False,
+    on_output: Callable[[bytes, bool], None] | None = None,
+) -> None:
     sel = selectors.DefaultSelector()
     assert proc.stdout is not None and proc.stderr is not None
     sel.register(proc.stdout, selectors.EVENT_READ, False)
@@ -196,6 +217,8 @@ def _tee(ctx: Context, proc: subprocess.Popen[bytes], out: Any, output_path: Pat
                 out.flush()
             except OSError as e:  # a full disk: stop the run rather than lose its output
                 raise store_error(e, output_path) from e
+            if on_output is not None:
+                on_output = _feed(on_output, data, key.data)
             if whole_lines:
                 data = pending[key.data] + data
                 cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1

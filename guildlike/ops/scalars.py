@@ -9,14 +9,14 @@ are shorthands inside patterns.
 
 from __future__ import annotations
 
-import json
-import math
 import re
+import time
 from pathlib import Path
 from typing import Any
 
+from ..context import Context
 from ..errors import GuildfileError
-from ..util.files import atomic_write
+from ..store import events, run_scalars, series
 
 VALUE = r"[-+]?(?:[0-9]+\.?[0-9]*(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?|nan|NaN|inf|Inf|-inf)"
 KEY = r"[A-Za-z_][^\s:]*"
@@ -58,75 +58,134 @@ def _num(s: str) -> float | None:
     return v
 
 
-def parse_lines(lines: list[str], spec: Any) -> dict[str, dict[str, Any]]:
-    """``{key: {"last": v, "step": s, "min": .., "max": .., "count": n}}``."""
-    patterns = _compile(spec)
-    out: dict[str, dict[str, Any]] = {}
-    step = 0
+class OutputParser:
+    """Scalars from output lines, one line at a time (``step: N`` carries over)."""
 
-    def record(key: str, val: float, at: int) -> None:
-        s = out.get(key)
-        if s is None:
-            out[key] = {"last": val, "step": at, "min": val, "max": val, "first": val, "count": 1}
-            return
-        s["last"], s["step"], s["count"] = val, at, s["count"] + 1
-        if not math.isnan(val):
-            s["min"] = val if math.isnan(s["min"]) else min(s["min"], val)
-            s["max"] = val if math.isnan(s["max"]) else max(s["max"], val)
+    def __init__(self, spec: Any) -> None:
+        self.patterns = _compile(spec)
+        self.step = 0
 
-    for line in lines:
-        if patterns is None:
+    def parse(self, line: str) -> list[tuple[str, float, int]]:
+        """The ``(key, value, step)`` scalars in one line."""
+        if self.patterns is None:
             m = _DEFAULT.match(line)
             if not m:
-                continue
+                return []
             key, sval, sstep = m.groups()
             val = _num(sval)
             if val is None:
-                continue
+                return []
             if key == "step":
-                step = int(val)
-                continue
-            record(key, val, int(sstep) if sstep else step)
-            continue
-        for name, rx in patterns:
+                self.step = int(val)
+                return []
+            return [(key, val, int(sstep) if sstep else self.step)]
+        found: list[tuple[str, float, int]] = []
+        for name, rx in self.patterns:
             m = rx.search(line)
-            if not m:
-                continue
-            groups = m.groupdict()
-            if name is not None:
-                val = _num(m.group(1) if m.groups() else m.group(0))
-                if val is not None:
-                    record(name, val, step)
-            elif groups:
-                key = groups.get("key")
-                if key and groups.get("value") is not None:
-                    val = _num(groups["value"])
-                    if val is not None:
-                        record(key, val, int(groups.get("step") or step))
-                else:
-                    for k, v in groups.items():
-                        if k not in ("step",) and v is not None and _num(v) is not None:
-                            record(k, float(v), int(groups.get("step") or step))
-    return out
+            if m:
+                found += self._from_match(name, m)
+        return found
+
+    def _from_match(self, name: str | None, m: re.Match[str]) -> list[tuple[str, float, int]]:
+        groups = m.groupdict()
+        step = int(groups.get("step") or self.step)
+        if name is not None:
+            val = _num(m.group(1) if m.groups() else m.group(0))
+            return [] if val is None else [(name, val, self.step)]
+        if not groups:
+            return []
+        key = groups.get("key")
+        if key and groups.get("value") is not None:
+            val = _num(groups["value"])
+            return [] if val is None else [(key, val, step)]
+        out: list[tuple[str, float, int]] = []
+        for k, v in groups.items():
+            val = _num(v) if k != "step" and v is not None else None
+            if val is not None:
+                out.append((k, val, step))
+        return out
+
+
+def parse_lines(lines: list[str], spec: Any) -> dict[str, dict[str, Any]]:
+    """Summaries (``series.Summary.as_dict``) of the scalars in ``lines``."""
+    parser = OutputParser(spec)
+    points = [(k, s, v, 0.0) for line in lines for k, v, s in parser.parse(line)]
+    return {k: s.as_dict() for k, s in series.summarize(points).items()}
+
+
+class SeriesTee:
+    """Fed the run's output as it comes; appends its scalars to the run's series.
+
+    Complete lines only (a partial line waits for its end, per stream). Each
+    ``feed`` ends with a flush, so ``runs info`` of a live run sees progress.
+    """
+
+    def __init__(self, run_dir: Path, spec: Any) -> None:
+        self.parser = OutputParser(spec)
+        self.writer = series.SeriesWriter(run_dir)
+        self.writer.path.touch()
+        self.pending = {False: b"", True: b""}
+
+    def feed(self, data: bytes, err: bool) -> None:
+        data = self.pending[err] + data
+        cut = data.rfind(b"\n") + 1
+        self.pending[err] = data[cut:]
+        if cut:
+            self._lines(data[:cut])
+            self.writer.flush()
+
+    def _lines(self, data: bytes) -> None:
+        now = time.time()
+        parse, add = self.parser.parse, self.writer.add
+        for line in data.decode("utf-8", "replace").splitlines():
+            if ":" in line or self.parser.patterns is not None:
+                for key, val, step in parse(line):
+                    add(key, step, val, now)
+
+    def close(self) -> None:
+        for err in (False, True):
+            if self.pending[err]:
+                self._lines(self.pending[err])
+                self.pending[err] = b""
+        self.writer.close()
 
 
 def scalars_path(run_dir: Path) -> Path:
     return run_dir / ".guild" / "scalars.json"
 
 
-def capture(run_dir: Path, spec: Any) -> dict[str, dict[str, Any]]:
+def _series_from_output(run_dir: Path, spec: Any) -> None:
+    """A series for a run whose output was not teed (it never started, a pipeline)."""
+    tee = SeriesTee(run_dir, spec)
     try:
-        text = (run_dir / ".guild" / "output").read_text(encoding="utf-8", errors="replace")
+        with open(run_dir / ".guild" / "output", "rb") as f:
+            tee.feed(f.read() + b"\n", False)
     except FileNotFoundError:
-        text = ""
-    scalars = parse_lines(text.splitlines(), spec)
-    atomic_write(scalars_path(run_dir), json.dumps(scalars, sort_keys=True))
-    return scalars
+        pass
+    finally:
+        tee.close()
+
+
+def capture(ctx: Context | None, run_dir: Path, spec: Any) -> dict[str, dict[str, Any]]:
+    """At a run's end: its summary in ``.guild/scalars.json`` (output scalars, event
+    files, a pipeline's steps), and its output scalars as an event file in ``.guild``."""
+    if not series.has_series(run_dir):
+        _series_from_output(run_dir, spec)
+    if events.available():
+        _write_event_file(run_dir)
+    summaries = run_scalars.compute(ctx, run_dir)
+    run_scalars.write_summary(run_dir, summaries)
+    return {k: s.as_dict() for k, s in summaries.items()}
+
+
+def _write_event_file(run_dir: Path) -> None:
+    guild_dir = run_dir / ".guild"
+    for old in guild_dir.glob("*.tfevents.*" + events.OWN_SUFFIX):
+        old.unlink()
+    points = series.read(run_dir)
+    if points:
+        events.write(guild_dir, points)
 
 
 def read(run_dir: Path) -> dict[str, dict[str, Any]]:
-    try:
-        data: dict[str, dict[str, Any]] = json.loads(scalars_path(run_dir).read_text())
-        return data
-    except (OSError, ValueError):
-        return {}
+    return {k: s.as_dict() for k, s in run_scalars.load(None, run_dir, finished=True).items()}
