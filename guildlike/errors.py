@@ -147,6 +147,14 @@ class TransferError(GuildlikeError):
     """An export or import cannot be done."""
 
 
+class MissingExtra(GuildlikeError):
+    """A feature needs an optional extra that is not installed."""
+
+    def __init__(self, feature: str, extra: str) -> None:
+        super().__init__(f"{feature} needs pip install 'guildlike[{extra}]'")
+        self.feature, self.extra = feature, extra
+
+
 class RunFailed(GuildlikeError):
     """An operation's process exited non-zero; its output already said why.
 

@@ -56,13 +56,19 @@ def _step_summaries(run_dir: Path, depth: int) -> dict[str, Summary]:
     return out
 
 
+def points(ctx: Context | None, run_dir: Path) -> list[series.Point]:
+    """Every value of the run's own scalars: its series, then its event files'."""
+    own = series.has_series(run_dir)
+    found = series.read(run_dir) if own else []
+    return found + _event_points(ctx, run_dir, skip_guild=own)
+
+
 def compute(ctx: Context | None, run_dir: Path, depth: int = 0) -> dict[str, Summary]:
     """Summaries computed from the run's files (see the module's docstring)."""
+    points_ = points(ctx, run_dir)
     own = series.has_series(run_dir)
-    points = series.read(run_dir) if own else []
-    points += _event_points(ctx, run_dir, skip_guild=own)
-    out = series.summarize(points)
-    if not own and not points:
+    out = series.summarize(points_)
+    if not own and not points_:
         out = _from_json(run_dir)  # a run from before series were kept
     if depth < 4 and Run("", run_dir).is_pipeline():
         out.update(_step_summaries(run_dir, depth))
