@@ -30,6 +30,7 @@ COMMANDS = {
     "export": ("guildlike.cli.transfer_cmd", "export", "Export runs to a folder or a .zip file."),
     "import": ("guildlike.cli.transfer_cmd", "import_", "Import runs exported from another home."),
     "check": ("guildlike.cli.check_cmd", "check", "Check the run index and run directories, and repair."),
+    "tensorboard": ("guildlike.cli.tensorboard_cmd", "tensorboard", "Start TensorBoard over runs."),
 }
 
 
