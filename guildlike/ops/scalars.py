@@ -23,6 +23,12 @@ KEY = r"[A-Za-z_][^\s:]*"
 STEP = r"[0-9]+"
 
 _DEFAULT = re.compile(rf"^\s*({KEY}):\s+({VALUE})\s*(?:\((?:step\s+)?({STEP})\))?\s*$")
+# The same over many lines at once (the tee's chunks): spaces never cross a line.
+_DEFAULT_LINES = re.compile(
+    rf"^[ \t]*({KEY}):[ \t]+({VALUE})[ \t]*(?:\((?:step[ \t]+)?({STEP})\))?[ \t\r]*$", re.MULTILINE
+)
+# How often the tee makes the series visible to readers (seconds).
+FLUSH_EVERY_S = 0.2
 
 
 def _expand(pattern: str) -> str:
@@ -116,38 +122,73 @@ def parse_lines(lines: list[str], spec: Any) -> dict[str, dict[str, Any]]:
 class SeriesTee:
     """Fed the run's output as it comes; appends its scalars to the run's series.
 
-    Complete lines only (a partial line waits for its end, per stream). Each
-    ``feed`` ends with a flush, so ``runs info`` of a live run sees progress.
+    ``feed`` only keeps the bytes: every ``FLUSH_EVERY_S`` (and at the end)
+    the complete lines so far are parsed at once and their scalars appended
+    to the series, so ``runs info`` of a live run sees progress and the tee
+    loop does not pay a parse and a write per line. A partial line waits for
+    its end, per stream; values are timed when parsed (within that period).
     """
 
     def __init__(self, run_dir: Path, spec: Any) -> None:
         self.parser = OutputParser(spec)
         self.writer = series.SeriesWriter(run_dir)
         self.writer.path.touch()
+        self.chunks: dict[bool, list[bytes]] = {False: [], True: []}
         self.pending = {False: b"", True: b""}
+        self.due = time.monotonic() + FLUSH_EVERY_S
 
     def feed(self, data: bytes, err: bool) -> None:
-        data = self.pending[err] + data
-        cut = data.rfind(b"\n") + 1
-        self.pending[err] = data[cut:]
-        if cut:
-            self._lines(data[:cut])
-            self.writer.flush()
+        self.chunks[err].append(data)
+        if time.monotonic() >= self.due:
+            self.process()
 
-    def _lines(self, data: bytes) -> None:
+    def process(self, final: bool = False) -> None:
+        """Parse what came, append its scalars and flush the series."""
         now = time.time()
-        parse, add = self.parser.parse, self.writer.add
+        for err in (False, True):
+            data = self.pending[err] + b"".join(self.chunks[err])
+            self.chunks[err].clear()
+            cut = len(data) if final else data.rfind(b"\n") + 1
+            self.pending[err] = data[cut:]
+            if not cut:
+                continue
+            if self.parser.patterns is None:
+                self._default_lines(data[:cut].decode("utf-8", "replace"), now)
+            else:
+                self._lines(data[:cut], now)
+        self.writer.flush()
+        self.due = time.monotonic() + FLUSH_EVERY_S
+
+    def _default_lines(self, text: str, now: float) -> None:
+        """Every line of ``text`` at once, with the default ``KEY: VALUE`` pattern.
+
+        The value goes to the series as printed (the pattern admits only
+        what ``float`` reads, but for a sign before ``-inf``), the time once.
+        """
+        ts = f"{now:.3f}"
+        step = self.parser.step
+        lines: list[str] = []
+        for key, sval, sstep in _DEFAULT_LINES.findall(text):
+            if not sval[-1].isdigit() and _num(sval) is None:
+                continue
+            if key == "step":
+                step = int(float(sval))
+            else:
+                lines.append(f"{sstep or step}\t{sval}\t{ts}\t{key}\n")
+        self.parser.step = step
+        self.writer.add_lines(lines)
+
+    def _lines(self, data: bytes, now: float) -> None:
+        add = self.writer.add
         for line in data.decode("utf-8", "replace").splitlines():
-            if ":" in line or self.parser.patterns is not None:
-                for key, val, step in parse(line):
-                    add(key, step, val, now)
+            for key, val, step in self.parser.parse(line):
+                add(key, step, val, now)
 
     def close(self) -> None:
-        for err in (False, True):
-            if self.pending[err]:
-                self._lines(self.pending[err])
-                self.pending[err] = b""
-        self.writer.close()
+        try:
+            self.process(final=True)
+        finally:
+            self.writer.close()
 
 
 def scalars_path(run_dir: Path) -> Path:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import socket
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -86,16 +88,23 @@ def read(path: Path) -> list[Point]:
 
 
 def write(guild_dir: Path, points: Iterable[Point]) -> Path:
-    """Our output scalars as an event file in ``guild_dir`` (as Guild keeps them)."""
+    """Our output scalars as an event file in ``guild_dir`` (as Guild keeps them).
+
+    Written whole at a run's end, through TensorBoard's record writer (the
+    queued ``EventFileWriter`` is 3-4 times slower for many small events).
+    """
     from tensorboard.compat.proto import event_pb2, summary_pb2  # lazy: optional extra
-    from tensorboard.summary.writer.event_file_writer import EventFileWriter  # lazy: optional extra
+    from tensorboard.summary.writer.record_writer import RecordWriter  # lazy: optional extra
 
-    writer = EventFileWriter(str(guild_dir), filename_suffix=OWN_SUFFIX)
-    try:
+    now = time.time()
+    path = guild_dir / f"events.out.tfevents.{now:.0f}.{socket.gethostname()}.{os.getpid()}{OWN_SUFFIX}"
+    tmp = path.with_name(path.name + ".tmp")
+    Event, Summary, Value = event_pb2.Event, summary_pb2.Summary, summary_pb2.Summary.Value
+    with open(tmp, "wb") as f:
+        writer = RecordWriter(f)
+        writer.write(Event(wall_time=now, file_version="brain.Event:2").SerializeToString())
         for key, step, value, t in points:
-            summary = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=key, simple_value=value)])
-            writer.add_event(event_pb2.Event(wall_time=t, step=step, summary=summary))
-    finally:
-        writer.close()
-    return Path(writer.get_logdir())
-
+            summary = Summary(value=[Value(tag=key, simple_value=value)])
+            writer.write(Event(wall_time=t, step=step, summary=summary).SerializeToString())
+    os.replace(tmp, path)
+    return path

@@ -134,6 +134,10 @@ class SeriesWriter:
     def add(self, key: str, step: int, value: float, t: float) -> None:
         self._buf.append(format_point(key, step, value, t))
 
+    def add_lines(self, lines: list[str]) -> None:
+        """Lines already in the file's format (``format_point``)."""
+        self._buf += lines
+
     def flush(self) -> None:
         if not self._buf:
             return
