@@ -538,6 +538,8 @@ def _check(ctx: Context, repair: bool) -> list[str]:
     try:
         refresh(ctx, conn, force_scan=True)
         rows = {r[0]: r for r in conn.execute(f"SELECT {','.join(_COLUMNS)} FROM runs")}
+        conn.execute("SELECT count(*), sum(count) FROM scalars INDEXED BY sqlite_autoindex_scalars_1").fetchone()
+        conn.execute("SELECT sum(count) FROM scalars NOT INDEXED").fetchone()  # damage there is damage too
         for name in sorted(rows):
             fresh = read_row(name, ctx.runs_dir / name, rows[name][1])
             if fresh is None:
