@@ -26,6 +26,9 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # How long a process group stopped by guildlike itself (its output cannot be
 # written, ...) gets between SIGTERM and SIGKILL.
 _STOP_GRACE_S = 5.0
+# How long the tee waits for output before feeding ``on_output`` nothing, so
+# that what it holds back (scalars parsed in batches) is not held while a run is quiet.
+_IDLE_S = 0.25
 
 
 def _install(handler: Callable[[int, Any], None]) -> dict[int, Any]:
@@ -197,9 +200,11 @@ def _tee(
     open_count = 2
     while open_count:
         try:
-            events = sel.select()
+            events = sel.select(_IDLE_S if on_output is not None else None)
         except InterruptedError:
             continue
+        if not events and on_output is not None:  # quiet: let the feed catch up (live scalars)
+            on_output = _feed(on_output, b"", False)
         for key, _ in events:
             try:
                 data = os.read(key.fd, 65536)
