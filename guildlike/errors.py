@@ -189,6 +189,12 @@ class ColumnSpecError(UsageError):
 
 class DiffError(GuildlikeError):
     """``diff`` cannot compare what it was asked to (two runs are needed, a tool that cannot run)."""
+class MissingExtra(GuildlikeError):
+    """A feature needs an optional extra that is not installed."""
+
+    def __init__(self, feature: str, extra: str) -> None:
+        super().__init__(f"{feature} needs pip install 'guildlike[{extra}]'")
+        self.feature, self.extra = feature, extra
 
 
 class RunFailed(GuildlikeError):

@@ -36,6 +36,7 @@ COMMANDS = {
     "mark": ("guildlike.cli.mark_cmd", "mark", "Mark runs, or unmark them."),
     "comment": ("guildlike.cli.mark_cmd", "comment", "Add, list or delete comments of runs."),
     "completion": ("guildlike.cli.completion_cmd", "completion", "Print a shell completion script."),
+    "tensorboard": ("guildlike.cli.tensorboard_cmd", "tensorboard", "Start TensorBoard over runs."),
 }
 
 ALIASES = {"ops": "operations"}  # Guild's other names for commands (not listed on their own)

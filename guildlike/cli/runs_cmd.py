@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import click
 
 from ..errors import RunStoreError
 from ..store import attrs as attrs_mod
-from ..store import notes, scan, store
+from ..store import notes, scalar_index, scan, store
 from ..store.run import Run
 from ..store.status import read_lock
 from ..util import yamlutil
@@ -187,22 +188,41 @@ def _info_fields(ctx: Any, run: Any) -> list[tuple[str, Any]]:
         ("attempts", len(attempts) if attempts else (1 if run.get("started") else 0)),
         ("tags", run.tags),
         ("flags", run.flags),
-        ("scalars", _scalars(run.path)),
+        ("scalars", _scalars(ctx, run.id)),
     ]
     return fields
 
 
-def _scalars(path: Any) -> dict[str, tuple[Any, Any]]:
-    from ..ops import scalars as scalars_mod  # lazy: start-up speed of the listing
+def _scalars(ctx: Any, run_id: str) -> dict[str, Any]:
+    found = scalar_index.run_summaries(ctx, run_id)
+    return {k: found[k] for k in sorted(found, key=scalar_index.display_order)}
 
-    data = scalars_mod.read(path)
-    if not isinstance(data, dict):
-        return {}
-    return {
-        str(k): (v.get("last"), v.get("step", 0))
-        for k, v in sorted(data.items())
-        if isinstance(v, dict) and isinstance(v.get("last"), (int, float))
-    }
+
+def _json_num(v: float) -> Any:
+    """JSON has no NaN or infinity: NaN is null, infinities are the strings ``inf``/``-inf``."""
+    if v != v:
+        return None
+    if v in (math.inf, -math.inf):
+        return "inf" if v > 0 else "-inf"
+    return v
+
+
+def _scalar_json(s: Any) -> dict[str, Any]:
+    d = {"value": _json_num(s.last), "step": s.step}
+    d.update({k: _json_num(v) if isinstance(v, float) else v for k, v in s.as_dict().items() if k != "step"})
+    return d
+
+
+def _scalar_lines(summaries: dict[str, Any], all_scalars: bool) -> list[str]:
+    lines = ["scalars:"]
+    for k, s in summaries.items():
+        if not all_scalars:
+            lines.append(f"  {k}: {s.last:f} (step {s.step})")
+            continue
+        lines += [f"  {k}:", f"    last: {s.last:f} (step {s.step})"]
+        lines += [f"    {name}: {getattr(s, name):f}" for name in ("first", "min", "max", "avg")]
+        lines.append(f"    count: {s.count}")
+    return lines
 
 
 def _comment_lines(comments: list[dict[str, Any]]) -> list[str]:
@@ -220,16 +240,20 @@ def _fmt_flag(val: Any) -> str:
 
 @runs.command("info", cls=Command)
 @click.argument("run", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print the fields as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the fields as JSON (scalars with their summaries).")
+@click.option(
+    "-A", "--all-scalars", is_flag=True, help="Show each scalar's first, last, min, max, avg and count."
+)
 @click.option("-d", "--deps", "show_deps", is_flag=True, help="Show what the run's requires resolved to.")
 @click.option("-c", "--comments", "show_comments", is_flag=True, help="Show the run's comments.")
 @filter_options
-def info(run: str | None, as_json: bool, show_deps: bool, show_comments: bool, **kw: Any) -> None:
+def info(run: str | None, as_json: bool, all_scalars: bool, show_deps: bool, show_comments: bool, **kw: Any) -> None:
     """Show details of a run (the latest by default).
 
     RUN is an index in the filtered list (1 is the newest), an id or the
     start of one. Shows the run's status, times, command, flags, tags and
-    last scalar values.
+    last scalar values with their steps (of a live run too, as they come).
+    A pipeline's scalars include its steps' as STEP/.guild#NAME.
 
     Examples:
 
@@ -239,6 +263,7 @@ def info(run: str | None, as_json: bool, show_deps: bool, show_comments: bool, *
       guildlike runs info -c
       guildlike runs info -Fo train -Sc --json
       guildlike runs info -d
+      guildlike runs info 1 --all-scalars
     """
     ctx = make_context()
     r, damaged = _read_fresh(ctx, select_one(ctx, run, build_filter(kw), "runs info"))
@@ -252,7 +277,7 @@ def info(run: str | None, as_json: bool, show_deps: bool, show_comments: bool, *
         fields.insert(at, ("damaged", "; ".join(damaged)))
     if as_json:
         data = {k: v for k, v in fields}
-        data["scalars"] = {k: {"value": v[0], "step": v[1]} for k, v in data["scalars"].items()}
+        data["scalars"] = {k: _scalar_json(v) for k, v in data["scalars"].items()}
         out(json.dumps(data, indent=2, sort_keys=False, default=str))
         return
     lines = []
@@ -264,8 +289,7 @@ def info(run: str | None, as_json: bool, show_deps: bool, show_comments: bool, *
             lines.append("flags:")
             lines += [f"  {k}: {_fmt_flag(val[k])}" for k in sorted(val)]
         elif name == "scalars":
-            lines.append("scalars:")
-            lines += [f"  {k}: {v:f} (step {s})" for k, (v, s) in val.items()]
+            lines += _scalar_lines(val, all_scalars)
         elif name == "dependencies":
             lines.append("dependencies:")
             lines += ["  " + line for line in (yamlutil.dump(val).splitlines() if val else [])]

@@ -30,6 +30,7 @@ def execute(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
     run.set("env", scrub(env))
     archive_output(run)
     mark_started(ctx, run, opts)
+    tee = _series_tee(run, opdef)
     try:
         code = process.run_process(
             ctx,
@@ -39,26 +40,29 @@ def execute(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
             run.guild_dir / "output",
             on_start=lambda pid: status.write_lock(run.path, pid),
             whole_lines=opts.max_parallel > 1,
+            on_output=tee.feed if tee else None,
         )
     except Interrupted as e:
-        _record_end(run, opdef, -e.signum)
+        _record_end(ctx, run, opdef, tee, -e.signum)
         raise RunFailed(EXIT_SIGNAL_BASE + e.signum, "") from None
     except BaseException:
-        _record_end(run, None, 1)
+        _record_end(ctx, run, None, tee, 1)
         raise
-    _record_end(run, opdef, code)
+    _record_end(ctx, run, opdef, tee, code)
     if code != 0:
         raise RunFailed(code if code > 0 else EXIT_SIGNAL_BASE - code)
 
 
-def _record_end(run: Run, opdef: OpDef | None, code: int) -> None:
+def _record_end(ctx: Context, run: Run, opdef: OpDef | None, tee: scalars.SeriesTee | None, code: int) -> None:
     """Write the run's end whole: a stop request that comes meanwhile (SIGTERM to
     the pipeline or batch running this op) is acted on once it is written."""
     try:
         with process.signals_deferred():
             _own(run)
             if opdef is not None:
-                capture_scalars(run, opdef)
+                _capture_scalars(ctx, run, opdef, tee)
+            else:
+                _close(tee)
             finish(run, code, hash_data=True)
     except Interrupted as e:
         raise RunFailed(EXIT_SIGNAL_BASE + e.signum, "") from None
@@ -74,10 +78,28 @@ def _own(run: Run) -> None:
         pass
 
 
-def capture_scalars(run: Run, opdef: OpDef) -> None:
-    """Scalars from the run's output; a pattern that fails never fails the run."""
+def _series_tee(run: Run, opdef: OpDef) -> scalars.SeriesTee | None:
+    """What appends the output's scalars to the run's series while it runs
+    (None when the patterns are invalid: the end reports that)."""
     try:
-        scalars.capture(run.path, opdef.output_scalars)
+        return scalars.SeriesTee(run.path, opdef.output_scalars)
+    except (GuildlikeError, OSError):
+        return None
+
+
+def _close(tee: scalars.SeriesTee | None) -> None:
+    try:
+        if tee is not None:
+            tee.close()
+    except (OSError, ValueError):
+        pass
+
+
+def _capture_scalars(ctx: Context, run: Run, opdef: OpDef, tee: scalars.SeriesTee | None) -> None:
+    """The run's scalar summary; a pattern or event file that fails never fails the run."""
+    _close(tee)
+    try:
+        scalars.capture(ctx, run.path, opdef.output_scalars)
     except RunStoreError:
         raise
     except Exception:

@@ -23,11 +23,11 @@ from ..errors import EXIT_SIGNAL_BASE, GuildlikeError, Interrupted, RunFailed
 from ..guildfile import flags as flagsmod
 from ..guildfile import sourcecode
 from ..guildfile.opdef import OpDef
-from ..store import attrs, labels, opref, status, store
+from ..store import attrs, labels, opref, series, status, store
 from ..store.run import Run
 from ..util import timeutil
 from ..util.files import atomic_write, remove_tree
-from . import attempts, guildop, process
+from . import attempts, guildop, process, scalars
 from .options import RunOptions
 
 INTERRUPTED_CODES = (130, 143)  # exit codes of guildlike stopped by SIGINT / SIGTERM
@@ -191,6 +191,8 @@ def finish(run: Run, exit_status: int, hash_data: bool = False) -> None:
     deleted or restarted) only once everything about its end is written.
     """
     run.set("stopped", timeutil.now_us())
+    if run.is_pipeline():
+        _pipeline_scalars(run)
     digest = None
     if hash_data:
         try:
@@ -200,6 +202,15 @@ def finish(run: Run, exit_status: int, hash_data: bool = False) -> None:
     attempts.end(run, exit_status, digest)
     run.set("exit_status", exit_status)
     status.remove_lock(run.path)
+
+
+def _pipeline_scalars(run: Run) -> None:
+    """A pipeline's scalars: those in its output (which holds its steps'), and its steps'."""
+    try:
+        series.series_path(run.path).unlink(missing_ok=True)
+        scalars.capture(None, run.path, None)
+    except Exception:  # scalars never stop the end being recorded
+        pass
 
 
 @contextmanager
@@ -226,7 +237,8 @@ def recording_end(run: Run) -> Iterator[None]:
 
 
 def archive_output(run: Run) -> None:
-    """Keep a previous attempt's output as ``output.N`` before a restart."""
+    """Keep a previous attempt's output as ``output.N`` (and its scalar series as
+    ``series.tsv.N``) before a restart."""
     out = run.guild_dir / "output"
     if not out.exists():
         return
@@ -234,3 +246,5 @@ def archive_output(run: Run) -> None:
     while (run.guild_dir / f"output.{n}").exists():
         n += 1
     os.replace(out, run.guild_dir / f"output.{n}")
+    if series.has_series(run.path):
+        os.replace(series.series_path(run.path), run.guild_dir / f"{series.SERIES_NAME}.{n}")

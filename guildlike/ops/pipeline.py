@@ -13,7 +13,6 @@ from ..guildfile.opdef import OpDef
 from ..store import links, status, store
 from ..store.run import Run
 from . import structure
-from .execute import capture_scalars
 from .lifecycle import finish, mark_started, recording_end
 from .opdefs import project_dir_for, resolve_opdef
 from .options import RunOptions
@@ -79,14 +78,11 @@ def run_pipeline(runner: Runner, run: Run, opdef: OpDef, opts: RunOptions) -> No
     mark_started(runner.ctx, run, opts)
     since = run.get("started") or 0
     changed: dict[str, str] = {}
-    with recording_end(run):
-        try:
-            with recording_output(run, runner.ctx.ui) as ui:
-                steps_runner = runner.with_ui(ui)
-                for step in steps:
-                    _run_step(steps_runner, run, opdef, opts, step, since, changed)
-        finally:
-            capture_scalars(run, opdef)  # the steps' output lines are the pipeline's scalars too
+    # finish() reads the pipeline's scalars: its output (its steps') and its steps' own.
+    with recording_end(run), recording_output(run, runner.ctx.ui) as ui:
+        steps_runner = runner.with_ui(ui)
+        for step in steps:
+            _run_step(steps_runner, run, opdef, opts, step, since, changed)
     finish(run, 0)
 
 

@@ -26,6 +26,9 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # How long a process group stopped by guildlike itself (its output cannot be
 # written, ...) gets between SIGTERM and SIGKILL.
 _STOP_GRACE_S = 5.0
+# How long the tee waits for output before feeding ``on_output`` nothing, so
+# that what it holds back (scalars parsed in batches) is not held while a run is quiet.
+_IDLE_S = 0.25
 
 
 def _install(handler: Callable[[int, Any], None]) -> dict[int, Any]:
@@ -137,12 +140,15 @@ def run_process(
     output_path: Path,
     on_start: Callable[[int], None],
     whole_lines: bool = False,
+    on_output: Callable[[bytes, bool], None] | None = None,
 ) -> int:
     """Run ``cmd`` to the end; returns its exit status (negative: killed by a signal).
 
     With ``whole_lines`` (trials running side by side) the UI gets the
     output a line at a time, so lines of two processes never mix; otherwise
     it gets it as it comes (progress bars without newlines show at once).
+    ``on_output`` gets the output too (stdout or stderr as ``err``), after it
+    is written; an error there is not the run's: it stops the feed only.
 
     Raises ``Interrupted`` after the process has ended when guildlike itself
     received SIGINT or SIGTERM. When guildlike cannot go on (the output cannot
@@ -170,7 +176,7 @@ def run_process(
             _killpg(proc.pid, received[0])
         try:
             on_start(proc.pid)
-            _tee(ctx, proc, out, output_path, whole_lines)
+            _tee(ctx, proc, out, output_path, whole_lines, on_output)
         except BaseException:
             _stop(proc)
             raise
@@ -186,7 +192,25 @@ def run_process(
     return code
 
 
-def _tee(ctx: Context, proc: subprocess.Popen[bytes], out: Any, output_path: Path, whole_lines: bool = False) -> None:
+def _feed(
+    on_output: Callable[[bytes, bool], None], data: bytes, err: bool
+) -> Callable[[bytes, bool], None] | None:
+    """``on_output`` fed ``data``; None (no more feeding) when it fails."""
+    try:
+        on_output(data, err)
+    except Exception:
+        return None
+    return on_output
+
+
+def _tee(
+    ctx: Context,
+    proc: subprocess.Popen[bytes],
+    out: Any,
+    output_path: Path,
+    whole_lines: bool = False,
+    on_output: Callable[[bytes, bool], None] | None = None,
+) -> None:
     sel = selectors.DefaultSelector()
     assert proc.stdout is not None and proc.stderr is not None
     sel.register(proc.stdout, selectors.EVENT_READ, False)
@@ -195,9 +219,11 @@ def _tee(ctx: Context, proc: subprocess.Popen[bytes], out: Any, output_path: Pat
     open_count = 2
     while open_count:
         try:
-            events = sel.select()
+            events = sel.select(_IDLE_S if on_output is not None else None)
         except InterruptedError:
             continue
+        if not events and on_output is not None:  # quiet: let the feed catch up (live scalars)
+            on_output = _feed(on_output, b"", False)
         for key, _ in events:
             try:
                 data = os.read(key.fd, 65536)
@@ -215,6 +241,8 @@ def _tee(ctx: Context, proc: subprocess.Popen[bytes], out: Any, output_path: Pat
                 out.flush()
             except OSError as e:  # a full disk: stop the run rather than lose its output
                 raise store_error(e, output_path) from e
+            if on_output is not None:
+                on_output = _feed(on_output, data, key.data)
             if whole_lines:
                 data = pending[key.data] + data
                 cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1

@@ -9,20 +9,26 @@ are shorthands inside patterns.
 
 from __future__ import annotations
 
-import json
-import math
 import re
+import time
 from pathlib import Path
 from typing import Any
 
+from ..context import Context
 from ..errors import GuildfileError
-from ..util.files import atomic_write
+from ..store import events, run_scalars, series
 
 VALUE = r"[-+]?(?:[0-9]+\.?[0-9]*(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?|nan|NaN|inf|Inf|-inf)"
 KEY = r"[A-Za-z_][^\s:]*"
 STEP = r"[0-9]+"
 
 _DEFAULT = re.compile(rf"^\s*({KEY}):\s+({VALUE})\s*(?:\((?:step\s+)?({STEP})\))?\s*$")
+# The same over many lines at once (the tee's chunks): spaces never cross a line.
+_DEFAULT_LINES = re.compile(
+    rf"^[ \t]*({KEY}):[ \t]+({VALUE})[ \t]*(?:\((?:step[ \t]+)?({STEP})\))?[ \t\r]*$", re.MULTILINE
+)
+# How often the tee makes the series visible to readers (seconds).
+FLUSH_EVERY_S = 0.2
 
 
 def _expand(pattern: str) -> str:
@@ -58,75 +64,169 @@ def _num(s: str) -> float | None:
     return v
 
 
-def parse_lines(lines: list[str], spec: Any) -> dict[str, dict[str, Any]]:
-    """``{key: {"last": v, "step": s, "min": .., "max": .., "count": n}}``."""
-    patterns = _compile(spec)
-    out: dict[str, dict[str, Any]] = {}
-    step = 0
+class OutputParser:
+    """Scalars from output lines, one line at a time (``step: N`` carries over)."""
 
-    def record(key: str, val: float, at: int) -> None:
-        s = out.get(key)
-        if s is None:
-            out[key] = {"last": val, "step": at, "min": val, "max": val, "first": val, "count": 1}
-            return
-        s["last"], s["step"], s["count"] = val, at, s["count"] + 1
-        if not math.isnan(val):
-            s["min"] = val if math.isnan(s["min"]) else min(s["min"], val)
-            s["max"] = val if math.isnan(s["max"]) else max(s["max"], val)
+    def __init__(self, spec: Any) -> None:
+        self.patterns = _compile(spec)
+        self.step = 0
 
-    for line in lines:
-        if patterns is None:
+    def parse(self, line: str) -> list[tuple[str, float, int]]:
+        """The ``(key, value, step)`` scalars in one line."""
+        if self.patterns is None:
             m = _DEFAULT.match(line)
             if not m:
-                continue
+                return []
             key, sval, sstep = m.groups()
             val = _num(sval)
             if val is None:
+                return []
+            if key == "step":
+                self.step = int(val)
+                return []
+            return [(key, val, int(sstep) if sstep else self.step)]
+        found: list[tuple[str, float, int]] = []
+        for name, rx in self.patterns:
+            m = rx.search(line)
+            if m:
+                found += self._from_match(name, m)
+        return found
+
+    def _from_match(self, name: str | None, m: re.Match[str]) -> list[tuple[str, float, int]]:
+        groups = m.groupdict()
+        step = int(groups.get("step") or self.step)
+        if name is not None:
+            val = _num(m.group(1) if m.groups() else m.group(0))
+            return [] if val is None else [(name, val, self.step)]
+        if not groups:
+            return []
+        key = groups.get("key")
+        if key and groups.get("value") is not None:
+            val = _num(groups["value"])
+            return [] if val is None else [(key, val, step)]
+        out: list[tuple[str, float, int]] = []
+        for k, v in groups.items():
+            val = _num(v) if k != "step" and v is not None else None
+            if val is not None:
+                out.append((k, val, step))
+        return out
+
+
+def parse_lines(lines: list[str], spec: Any) -> dict[str, dict[str, Any]]:
+    """Summaries (``series.Summary.as_dict``) of the scalars in ``lines``."""
+    parser = OutputParser(spec)
+    points = [(k, s, v, 0.0) for line in lines for k, v, s in parser.parse(line)]
+    return {k: s.as_dict() for k, s in series.summarize(points).items()}
+
+
+class SeriesTee:
+    """Fed the run's output as it comes; appends its scalars to the run's series.
+
+    ``feed`` only keeps the bytes: every ``FLUSH_EVERY_S`` (and at the end)
+    the complete lines so far are parsed at once and their scalars appended
+    to the series, so ``runs info`` of a live run sees progress and the tee
+    loop does not pay a parse and a write per line. A partial line waits for
+    its end, per stream; values are timed when parsed (within that period).
+    """
+
+    def __init__(self, run_dir: Path, spec: Any) -> None:
+        self.parser = OutputParser(spec)
+        self.writer = series.SeriesWriter(run_dir)
+        self.writer.path.touch()
+        self.chunks: dict[bool, list[bytes]] = {False: [], True: []}
+        self.pending = {False: b"", True: b""}
+        self.due = time.monotonic() + FLUSH_EVERY_S
+
+    def feed(self, data: bytes, err: bool) -> None:
+        self.chunks[err].append(data)
+        if time.monotonic() >= self.due:
+            self.process()
+
+    def process(self, final: bool = False) -> None:
+        """Parse what came, append its scalars and flush the series."""
+        now = time.time()
+        for err in (False, True):
+            data = self.pending[err] + b"".join(self.chunks[err])
+            self.chunks[err].clear()
+            cut = len(data) if final else data.rfind(b"\n") + 1
+            self.pending[err] = data[cut:]
+            if not cut:
+                continue
+            if self.parser.patterns is None:
+                self._default_lines(data[:cut].decode("utf-8", "replace"), now)
+            else:
+                self._lines(data[:cut], now)
+        self.writer.flush()
+        self.due = time.monotonic() + FLUSH_EVERY_S
+
+    def _default_lines(self, text: str, now: float) -> None:
+        """Every line of ``text`` at once, with the default ``KEY: VALUE`` pattern.
+
+        The value goes to the series as printed (the pattern admits only
+        what ``float`` reads, but for a sign before ``-inf``), the time once.
+        """
+        ts = f"{now:.3f}"
+        step = self.parser.step
+        lines: list[str] = []
+        for key, sval, sstep in _DEFAULT_LINES.findall(text):
+            if not sval[-1].isdigit() and _num(sval) is None:
                 continue
             if key == "step":
-                step = int(val)
-                continue
-            record(key, val, int(sstep) if sstep else step)
-            continue
-        for name, rx in patterns:
-            m = rx.search(line)
-            if not m:
-                continue
-            groups = m.groupdict()
-            if name is not None:
-                val = _num(m.group(1) if m.groups() else m.group(0))
-                if val is not None:
-                    record(name, val, step)
-            elif groups:
-                key = groups.get("key")
-                if key and groups.get("value") is not None:
-                    val = _num(groups["value"])
-                    if val is not None:
-                        record(key, val, int(groups.get("step") or step))
-                else:
-                    for k, v in groups.items():
-                        if k not in ("step",) and v is not None and _num(v) is not None:
-                            record(k, float(v), int(groups.get("step") or step))
-    return out
+                step = int(float(sval))
+            else:
+                lines.append(f"{sstep or step}\t{sval}\t{ts}\t{key}\n")
+        self.parser.step = step
+        self.writer.add_lines(lines)
+
+    def _lines(self, data: bytes, now: float) -> None:
+        add = self.writer.add
+        for line in data.decode("utf-8", "replace").splitlines():
+            for key, val, step in self.parser.parse(line):
+                add(key, step, val, now)
+
+    def close(self) -> None:
+        try:
+            self.process(final=True)
+        finally:
+            self.writer.close()
 
 
 def scalars_path(run_dir: Path) -> Path:
     return run_dir / ".guild" / "scalars.json"
 
 
-def capture(run_dir: Path, spec: Any) -> dict[str, dict[str, Any]]:
+def _series_from_output(run_dir: Path, spec: Any) -> None:
+    """A series for a run whose output was not teed (it never started, a pipeline)."""
+    tee = SeriesTee(run_dir, spec)
     try:
-        text = (run_dir / ".guild" / "output").read_text(encoding="utf-8", errors="replace")
+        with open(run_dir / ".guild" / "output", "rb") as f:
+            tee.feed(f.read() + b"\n", False)
     except FileNotFoundError:
-        text = ""
-    scalars = parse_lines(text.splitlines(), spec)
-    atomic_write(scalars_path(run_dir), json.dumps(scalars, sort_keys=True))
-    return scalars
+        pass
+    finally:
+        tee.close()
+
+
+def capture(ctx: Context | None, run_dir: Path, spec: Any) -> dict[str, dict[str, Any]]:
+    """At a run's end: its summary in ``.guild/scalars.json`` (output scalars, event
+    files, a pipeline's steps), and its output scalars as an event file in ``.guild``."""
+    if not series.has_series(run_dir):
+        _series_from_output(run_dir, spec)
+    if events.available():
+        _write_event_file(run_dir)
+    summaries = run_scalars.compute(ctx, run_dir)
+    run_scalars.write_summary(run_dir, summaries)
+    return {k: s.as_dict() for k, s in summaries.items()}
+
+
+def _write_event_file(run_dir: Path) -> None:
+    guild_dir = run_dir / ".guild"
+    for old in guild_dir.glob("*.tfevents.*" + events.OWN_SUFFIX):
+        old.unlink()
+    points = series.read(run_dir)
+    if points:
+        events.write(guild_dir, points)
 
 
 def read(run_dir: Path) -> dict[str, dict[str, Any]]:
-    try:
-        data: dict[str, dict[str, Any]] = json.loads(scalars_path(run_dir).read_text())
-        return data
-    except (OSError, ValueError):
-        return {}
+    return {k: s.as_dict() for k, s in run_scalars.load(None, run_dir, finished=True).items()}

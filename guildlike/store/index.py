@@ -33,7 +33,7 @@ from typing import Any
 from ..context import Context
 from ..errors import RunStoreError
 from . import attrs as attrs_mod
-from . import journal
+from . import journal, run_scalars
 from . import opref as opref_mod
 from . import status as status_mod
 from .filters import RunFilter, op_matches
@@ -41,7 +41,7 @@ from .notes import comments_text
 from .run import Run
 from .scan import scan_runs
 
-SCHEMA_VERSION = 5  # 4: marks and comments; 5: a run whose flags cannot be read is damaged
+SCHEMA_VERSION = 6  # 4: marks, comments; 5: damaged flags; 6: scalar summaries
 _RECENT_NS = 200_000_000
 _RECHECK = -1  # sig of a row to read again at the next listing
 DEFAULT_SCAN_SECONDS = 30.0
@@ -50,6 +50,7 @@ _COLUMNS = (
     "id", "sig", "pkg_type", "pkg_path", "model", "op", "op_name", "started", "initialized",
     "sort_time", "exit_status", "label", "tags", "damaged", "marked", "comments",
 )
+_EXIT_STATUS = _COLUMNS.index("exit_status")
 
 
 def index_path(ctx: Context) -> Path:
@@ -73,6 +74,11 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn.execute("CREATE INDEX runs_sort ON runs (sort_time DESC, id DESC)")
         conn.execute("CREATE INDEX runs_op ON runs (op_name)")
         conn.execute("CREATE INDEX runs_sig ON runs (sig)")
+        conn.execute("DROP TABLE IF EXISTS scalars")
+        conn.execute(
+            "CREATE TABLE scalars (run_id TEXT, key TEXT, first REAL, last REAL, min REAL, max REAL, "
+            "avg REAL, count INTEGER, step INTEGER, PRIMARY KEY (run_id, key))"
+        )
         conn.execute("DROP TABLE IF EXISTS meta")
         conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value)")
         conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -232,8 +238,8 @@ def refresh(
         if scan:
             _write_meta(conn, {"last_scan": now})
         return 0, 0
-    rows, gone = _read_rows(runs_dir, changed, removed)
-    _store(conn, rows, gone, updates)
+    rows, gone, scalars = _read_rows(runs_dir, changed, removed)
+    _store(conn, rows, gone, updates, scalars)
     if journal.rotate_if_large(ctx.home, offset):
         _write_meta(conn, {"journal_offset": 0, "journal_inode": 0})
     return len(rows), len(gone)
@@ -270,8 +276,23 @@ def _journal_changes(
     return changed, removed
 
 
-def _read_rows(runs_dir: Path, changed: dict[str, int], removed: set[str]) -> tuple[list[Any], list[str]]:
+def scalar_rows(run_id: str, run_dir: Path, exit_status: Any) -> list[tuple[Any, ...]]:
+    """A finished run's scalar summaries as rows of the ``scalars`` table (NaN is
+    stored as NULL); none for a live run, whose summaries are read from its folder."""
+    if exit_status is None:
+        return []
+    summaries = run_scalars.load(None, run_dir, finished=True)
+    return [
+        (run_id, _sql_text(k), s.first, s.last, s.min, s.max, s.avg, s.count, s.step)
+        for k, s in summaries.items()
+    ]
+
+
+def _read_rows(
+    runs_dir: Path, changed: dict[str, int], removed: set[str]
+) -> tuple[list[Any], list[str], list[Any]]:
     rows = []
+    scalars: list[Any] = []
     gone = list(removed)
     # File times tick coarsely (a few ms): a folder changed just now may
     # change again with the same mtime, so its row is read again next time.
@@ -282,15 +303,20 @@ def _read_rows(runs_dir: Path, changed: dict[str, int], removed: set[str]) -> tu
             gone.append(name)
         else:
             rows.append(row)
-    return rows, gone
+            scalars += scalar_rows(name, runs_dir / name, row[_EXIT_STATUS])
+    return rows, gone, scalars
 
 
-def _store(conn: sqlite3.Connection, rows: list[Any], gone: list[str], updates: dict[str, Any]) -> None:
+def _store(
+    conn: sqlite3.Connection, rows: list[Any], gone: list[str], updates: dict[str, Any], scalars: list[Any]
+) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
         placeholders = ",".join("?" * len(_COLUMNS))
         conn.executemany(f"INSERT OR REPLACE INTO runs ({','.join(_COLUMNS)}) VALUES ({placeholders})", rows)
         conn.executemany("DELETE FROM runs WHERE id = ?", [(g,) for g in gone])
+        conn.executemany("DELETE FROM scalars WHERE run_id = ?", [(r[0],) for r in rows] + [(g,) for g in gone])
+        conn.executemany("INSERT OR REPLACE INTO scalars VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", scalars)
         conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(updates.items()))
         conn.execute("COMMIT")
     except BaseException:
@@ -527,6 +553,8 @@ def _check(ctx: Context, repair: bool) -> list[str]:
     try:
         refresh(ctx, conn, force_scan=True)
         rows = {r[0]: r for r in conn.execute(f"SELECT {','.join(_COLUMNS)} FROM runs")}
+        conn.execute("SELECT count(*), sum(count) FROM scalars INDEXED BY sqlite_autoindex_scalars_1").fetchone()
+        conn.execute("SELECT sum(count) FROM scalars NOT INDEXED").fetchone()  # damage there is damage too
         for name in sorted(rows):
             fresh = read_row(name, ctx.runs_dir / name, rows[name][1])
             if fresh is None:

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""What keeping scalars as a series costs a run that prints N scalar lines.
+
+A script prints N lines ``loss: VALUE`` (with a ``step: I`` line every 10),
+each flushed, as a training loop does. Timed in-process, round-robin
+(medians of ``--repeat`` after a warm-up), with guildlike's own tee
+(``ops/process.run_process``, the output written to ``.guild/output``):
+
+- ``plain``: the tee alone (no scalar capture);
+- ``series``: the tee feeding ``SeriesTee``, which parses each line and
+  appends the scalars to ``.guild/series.tsv``, flushed per chunk read;
+- ``end``: what the run's end adds: the summary (``scalars.json``) and,
+  with the ``tensorboard`` extra, the event file in ``.guild/``.
+
+Printed: the median of each, the wall-time overhead of ``series`` over
+``plain`` in percent (the target is under 2% at N=10,000), and guildlike's
+own CPU time in both (``time.process_time``: the work the series adds, in
+ms and as a share of the run; steadier than wall time on a loaded machine).
+
+    python bench/scalars_overhead.py            # N=10000, 11 repetitions
+    python bench/scalars_overhead.py -n 100000 -r 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from guildlike.context import Context  # noqa: E402
+from guildlike.ops import process, scalars  # noqa: E402
+from guildlike.store import events  # noqa: E402
+
+SCRIPT = """
+import sys
+n = int(sys.argv[1])
+for i in range(n):
+    if i % 10 == 0:
+        print(f"step: {i // 10}", flush=True)
+    print(f"loss: {1.0 / (i + 1)}", flush=True)
+"""
+
+
+def _run_dir(base: Path, name: str) -> Path:
+    d = base / name
+    shutil.rmtree(d, ignore_errors=True)
+    (d / ".guild").mkdir(parents=True)
+    return d
+
+
+def _time(ctx: Context, base: Path, script: Path, n: int, capture: bool) -> tuple[float, float, float]:
+    """Wall time of the run, guildlike's own CPU time in it, wall time of the run's end."""
+    d = _run_dir(base, "series" if capture else "plain")
+    tee = scalars.SeriesTee(d, None) if capture else None
+    c0 = time.process_time()
+    t0 = time.perf_counter()
+    process.run_process(
+        ctx, [sys.executable, str(script), str(n)], {}, d, d / ".guild" / "output",
+        on_start=lambda pid: None, on_output=tee.feed if tee else None,
+    )
+    if tee:
+        tee.close()
+    t1 = time.perf_counter()
+    cpu = time.process_time() - c0
+    if capture:
+        scalars.capture(ctx, d, None)
+    return t1 - t0, cpu, time.perf_counter() - t1
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-n", type=int, default=10_000, help="scalar lines printed (default 10000)")
+    ap.add_argument("-r", "--repeat", type=int, default=11, help="repetitions (default 11)")
+    args = ap.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="scalars-bench-"))
+    try:
+        script = base / "train.py"
+        script.write_text(SCRIPT)
+        ctx = Context(home=base, cwd=base)
+        _time(ctx, base, script, args.n, True)  # warm-up (imports, page cache)
+        plain, series, end, cpu_plain, cpu_series = [], [], [], [], []
+        for _ in range(args.repeat):
+            w, c, _e = _time(ctx, base, script, args.n, False)
+            plain.append(w)
+            cpu_plain.append(c)
+            w, c, e = _time(ctx, base, script, args.n, True)
+            series.append(w)
+            cpu_series.append(c)
+            end.append(e)
+        p, s, e, cp, cs = (statistics.median(x) for x in (plain, series, end, cpu_plain, cpu_series))
+        lines = (base / "series" / ".guild" / "series.tsv").read_text().count("\n")
+        print(f"N={args.n} scalar lines ({lines} values kept), {args.repeat} repetitions, medians:")
+        print(f"  plain tee:          {p * 1000:8.1f} ms")
+        print(f"  tee + series:       {s * 1000:8.1f} ms   wall overhead {100 * (s - p) / p:+.2f}%")
+        print(
+            f"  guildlike CPU:      {cp * 1000:8.1f} ms plain, {cs * 1000:.1f} ms with series: "
+            f"{(cs - cp) * 1000:+.1f} ms, {100 * (cs - cp) / p:+.2f}% of the run"
+        )
+        extra = "summary + event file" if events.available() else "summary only (no tensorboard extra)"
+        print(f"  run end ({extra}): {e * 1000:8.1f} ms")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""TensorBoard event files: finding them in a run, reading their scalars, writing ours.
+
+Reading and writing use the ``tensorboard`` package (``pip install
+'guildlike[tensorboard]'``); without it ``available()`` is False and runs keep
+only their own series. Scalars are read both as ``simple_value`` (tensorboardX,
+torch.utils.tensorboard, Keras v1) and as scalar tensors (TF2 summaries).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .series import Point
+
+EXTRA_HINT = "event-file scalars need pip install 'guildlike[tensorboard]'"
+OWN_SUFFIX = ".guildlike"
+
+
+def available() -> bool:
+    return importlib.util.find_spec("tensorboard") is not None
+
+
+def is_event_file(name: str) -> bool:
+    return ".tfevents." in name and not name.endswith(".tmp")
+
+
+def find(run_dir: Path, skip_guild: bool = False) -> list[Path]:
+    """Event files anywhere under ``run_dir`` (links to other runs not followed).
+
+    ``skip_guild`` leaves out ``.guild/`` (where output scalars are written as
+    event files: a run that keeps its own series has them there already).
+    """
+    found: list[Path] = []
+    for root, dirs, files in os.walk(run_dir):
+        if root == str(run_dir) and skip_guild and ".guild" in dirs:
+            dirs.remove(".guild")
+        dirs.sort()
+        found += [Path(root, f) for f in sorted(files) if is_event_file(f)]
+    return found
+
+
+def _value(v: Any, tensor_util: Any) -> float | None:
+    kind = v.WhichOneof("value")
+    if kind == "simple_value":
+        return float(v.simple_value)
+    if kind != "tensor":
+        return None
+    plugin = v.metadata.plugin_data.plugin_name
+    if plugin and plugin != "scalars":
+        return None
+    try:
+        arr = tensor_util.make_ndarray(v.tensor)
+    except Exception:  # an unknown dtype: not a scalar we can read
+        return None
+    if getattr(arr, "ndim", 1) != 0:
+        return None
+    try:
+        return float(arr)
+    except (TypeError, ValueError):
+        return None
+
+
+def read(path: Path) -> list[Point]:
+    """The scalars in one event file; a file cut short yields what came before."""
+    from tensorboard.backend.event_processing.event_file_loader import (  # lazy: optional extra
+        EventFileLoader,
+    )
+    from tensorboard.util import tensor_util  # lazy: optional extra
+
+    points: list[Point] = []
+    try:
+        for event in EventFileLoader(str(path)).Load():
+            if not event.HasField("summary"):
+                continue
+            for v in event.summary.value:
+                val = _value(v, tensor_util)
+                if val is not None:
+                    points.append((v.tag, int(event.step), val, float(event.wall_time)))
+    except Exception:  # a damaged file: keep what was read
+        pass
+    return points
+
+
+def write(guild_dir: Path, points: Iterable[Point]) -> Path:
+    """Our output scalars as an event file in ``guild_dir`` (as Guild keeps them).
+
+    Written whole at a run's end, through TensorBoard's record writer (the
+    queued ``EventFileWriter`` is 3-4 times slower for many small events).
+    """
+    from tensorboard.compat.proto import event_pb2, summary_pb2  # lazy: optional extra
+    from tensorboard.summary.writer.record_writer import RecordWriter  # lazy: optional extra
+
+    now = time.time()
+    path = guild_dir / f"events.out.tfevents.{now:.0f}.{socket.gethostname()}.{os.getpid()}{OWN_SUFFIX}"
+    tmp = path.with_name(path.name + ".tmp")
+    Event, Summary, Value = event_pb2.Event, summary_pb2.Summary, summary_pb2.Summary.Value
+    with open(tmp, "wb") as f:
+        writer = RecordWriter(f)
+        writer.write(Event(wall_time=now, file_version="brain.Event:2").SerializeToString())
+        for key, step, value, t in points:
+            summary = Summary(value=[Value(tag=key, simple_value=value)])
+            writer.write(Event(wall_time=t, step=step, summary=summary).SerializeToString())
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,154 @@
+"""Scalars: series and summaries, event files, the index's summaries, `guildlike tensorboard`."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from guildlike.context import Context
+from guildlike.store import events, index, run_scalars, scalar_index, series
+
+BIN = Path(sys.executable).parent / "guildlike"
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "projects" / "scalars"
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["GUILDLIKE_HOME"] = str(home)
+    env["PATH"] = f"{BIN.parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def _guildlike(home: Path, *args: str) -> str:
+    p = subprocess.run(
+        [str(BIN), *args], cwd=SAMPLE, env=_env(home), capture_output=True, text=True, timeout=300
+    )
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def test_summaries_ignore_nan_and_keep_infinities() -> None:
+    points = [("a", 0, 1.0, 0.0), ("a", 1, math.nan, 0.0), ("a", 2, 3.0, 0.0), ("b", 5, math.inf, 0.0)]
+    found = series.summarize(points)
+    assert found["a"] == series.Summary(first=1.0, last=3.0, min=1.0, max=3.0, avg=2.0, count=3, step=2)
+    assert found["b"].max == math.inf and found["b"].step == 5
+    nan_only = series.summarize([("n", 0, math.nan, 0.0)])["n"]
+    assert math.isnan(nan_only.min) and math.isnan(nan_only.avg) and nan_only.count == 1
+
+
+def test_series_file_round_trips_and_skips_a_cut_line(tmp_path: Path) -> None:
+    (tmp_path / ".guild").mkdir()
+    w = series.SeriesWriter(tmp_path)
+    w.add("val/acc", 3, math.nan, 12.5)
+    w.add("x\ty", 4, -math.inf, 13.0)
+    w.close()
+    with open(series.series_path(tmp_path), "a") as f:
+        f.write("9\t1.0\t14.0")  # a line cut short by a crash
+    got = series.read(tmp_path)
+    assert [(k, s) for k, s, _, _ in got] == [("val/acc", 3), ("x y", 4)]
+    assert math.isnan(got[0][2]) and got[1][2] == -math.inf
+
+
+def test_event_files_written_with_tensorboardx_are_read(tmp_path: Path) -> None:
+    pytest.importorskip("tensorboard", reason="needs pip install 'guildlike[tensorboard]'")
+    writer_mod = pytest.importorskip("tensorboardX", reason="tensorboardX writes the event files")
+    run_dir = tmp_path / "run"
+    (run_dir / ".guild").mkdir(parents=True)
+    writer = writer_mod.SummaryWriter(str(run_dir / "logs" / "train"))
+    for step in range(4):
+        writer.add_scalar("train/loss", 1.0 / (step + 1), step)
+        writer.add_scalar("weird", math.nan if step == 1 else float(step), step)
+    writer.close()
+    found = run_scalars.compute(None, run_dir)
+    assert set(found) == {"train/loss", "weird"}
+    assert found["train/loss"].count == 4 and found["train/loss"].step == 3
+    assert found["train/loss"].last == pytest.approx(0.25)
+    assert found["weird"].max == 3.0 and found["weird"].count == 4
+
+
+def test_index_keeps_summaries_of_finished_runs(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _guildlike(home, "run", "odd", "-y")
+    _guildlike(home, "run", "fit", "lr=0.3", "-y")
+    ctx = Context(home=home, cwd=SAMPLE)
+    ids = sorted(os.listdir(home / "runs"))
+    scalar_index.summaries(ctx, ids)
+    time.sleep(0.5)  # rows read within 200 ms of a change are read again once
+    first = scalar_index.summaries(ctx, ids)
+    # From the index, not the folders: the files can go and the summaries stay.
+    for rid in ids:
+        guild_dir = home / "runs" / rid / ".guild"
+        for name in os.listdir(guild_dir):
+            if name in ("scalars.json", "series.tsv") or ".tfevents." in name:
+                (guild_dir / name).unlink()
+    again = scalar_index.summaries(ctx, ids + ["nosuchrun"])
+    assert again["nosuchrun"] == {}
+    odd = next(s for s in again.values() if "val/acc" in s)
+    assert math.isnan(odd["loss"].last) and odd["acc"].last == math.inf and odd["val/acc"].last == -math.inf
+    assert list(odd) == sorted(odd)
+    assert {k: repr(v) for k, v in first.items()} == {k: repr(again[k]) for k in ids}
+    # Sorting by a scalar with NaN and infinities does not fail.
+    conn = index.open_index(ctx)
+    assert conn is not None
+    rows = conn.execute("SELECT run_id, last FROM scalars WHERE key = 'loss' ORDER BY last").fetchall()
+    conn.close()
+    assert [r[1] for r in rows][0] is None  # NaN is stored as NULL, first in order
+
+
+def test_runs_info_json_is_strict_json(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _guildlike(home, "run", "odd", "-y")
+    text = _guildlike(home, "runs", "info", "--json")
+
+    def no_constants(name: str) -> None:
+        raise AssertionError(f"non-standard JSON constant {name}")
+
+    doc = json.loads(text, parse_constant=no_constants)
+    assert doc["scalars"]["acc"]["value"] == "inf" and doc["scalars"]["loss"]["value"] is None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_tensorboard_serves_the_runs_on_localhost(tmp_path: Path) -> None:
+    if not events.available():
+        pytest.skip("needs pip install 'guildlike[tensorboard]'")
+    home = tmp_path / "home"
+    _guildlike(home, "run", "fit", "-y")
+    run_id = os.listdir(home / "runs")[0]
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(BIN), "tensorboard", "--port", str(port)], cwd=SAMPLE, env=_env(home),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        runs = None
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/data/runs", timeout=5) as r:
+                    runs = json.loads(r.read())
+                if runs:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        assert runs is not None, proc.stdout.read().decode() if proc.poll() is not None and proc.stdout else ""
+        assert f"{run_id[:8]} fit epochs=2 lr=0.1/.guild" in runs
+    finally:
+        proc.terminate()
+        proc.wait(60)
+    assert proc.returncode == 0
