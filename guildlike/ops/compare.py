@@ -22,7 +22,7 @@ from typing import Any, TypeAlias
 from ..context import Context
 from ..errors import ColumnSpecError, GuildlikeError, StepLinkError
 from ..guildfile.opdef import OpDef
-from ..store import links, store
+from ..store import links, scalar_index, store
 from ..store.filters import RunFilter
 from ..store.run import Run
 from ..store.select import select_many
@@ -54,6 +54,14 @@ class Options:
 class Table:
     headers: list[str]
     rows: list[list[Any]]
+
+
+def prefetch_scalars(ctx: Context, runs: Sequence[Run]) -> None:
+    """Read the scalar summaries of ``runs`` at once, from the index where it has
+    them, so that ``run_scalars`` opens no run folder for them."""
+    found = scalar_index.summaries(ctx, [r.id for r in runs])
+    for run in runs:
+        ctx.cache[f"scalars:{run.path}"] = {k: s.as_dict() for k, s in found.get(run.id, {}).items()}
 
 
 def run_scalars(ctx: Context, run: Run) -> dict[str, Summary]:
@@ -259,6 +267,7 @@ def compare(ctx: Context, specs: Sequence[str], flt: RunFilter, opts: Options) -
         if name is not None and not name.strip():
             raise ColumnSpecError(name, "expected a column name")
     runs = select_runs(ctx, specs, flt, opts.include_batch)
+    prefetch_scalars(ctx, runs)
     cols = table_columns(ctx, runs, opts)
     headers = [c.header for c in cols]
     rows = [[cell(ctx, run, c) for c in cols] for run in runs]
