@@ -17,9 +17,15 @@ from typing import Any
 import pytest
 import yaml
 
-distributed = pytest.importorskip("distributed", reason="the Dask executor needs guildlike[dask] (distributed)")
+try:
+    import distributed
+except ImportError:
+    distributed = None
 
-pytestmark = pytest.mark.dask
+pytestmark = [
+    pytest.mark.dask,
+    pytest.mark.skipif(distributed is None, reason="the Dask executor needs guildlike[dask] (distributed)"),
+]
 
 
 @dataclass
@@ -165,3 +171,14 @@ def test_killed_worker_ends_trial_as_error_and_restart_needed_finishes(tmp_path:
         assert _attr(run_dir, "exit_status") == 0, x
         # --needed left the completed trials alone and ran the lost ones once more.
         assert [a["exit_status"] for a in _attr(run_dir, "_attempts")] == ([0] if first[x] == 0 else [1, 0])
+
+
+def test_bad_executor_and_unreachable_scheduler_are_one_line_errors_and_make_no_run(tmp_path: Path) -> None:
+    project, env = _project(tmp_path)
+    bad = _gl(project, dict(env, GUILDLIKE_EXECUTOR="dask://nowhere"), "run", "trial.py", "-y")
+    assert (bad.returncode, bad.stderr) == (2, "guildlike: invalid executor 'dask://nowhere': use local or "
+                                                "dask://HOST:PORT\n")
+    gone = _gl(project, env, "run", "trial.py", "--executor", f"dask://127.0.0.1:{_free_port()}", "-y")
+    assert gone.returncode == 1 and gone.stderr.startswith("guildlike: executor dask://127.0.0.1:"), gone.stderr
+    assert "cannot reach the scheduler" in gone.stderr and len(gone.stderr.splitlines()) == 1
+    assert not (tmp_path / "home" / "runs").exists() or not list((tmp_path / "home" / "runs").iterdir())
