@@ -197,6 +197,15 @@ class MissingExtra(GuildlikeError):
         self.feature, self.extra = feature, extra
 
 
+class ExecutorError(GuildlikeError):
+    """An executor cannot take runs: a missing optional extra, a bad address, no scheduler."""
+
+    def __init__(self, executor: str, reason: str) -> None:
+        self.executor = executor
+        self.reason = reason
+        super().__init__(f"executor {executor}: {reason}")
+
+
 class RunFailed(GuildlikeError):
     """An operation's process exited non-zero; its output already said why.
 

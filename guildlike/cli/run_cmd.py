@@ -12,6 +12,7 @@ from ..guildfile.opdef import OpDef
 from ..ops import background
 from ..ops.background import Request
 from ..ops.engine import Engine
+from ..ops.executors import make_executor
 from ..ops.opdefs import decode_flag_args, resolve_opdef
 from ..ops.options import RunOptions
 from ..ops.restart import find_run
@@ -119,6 +120,12 @@ def _print_plan(ctx: Any, spec: str, flag_args: list[str], opts: RunOptions) -> 
               "an operation's marked or latest run, or an id prefix); FLAGS given change its flags.")
 @click.option("--gpus", metavar="DEVICES", help="Set CUDA_VISIBLE_DEVICES to DEVICES (e.g. 0,1) for the run.")
 @click.option("--no-gpus", is_flag=True, help="Hide all GPUs from the run (CUDA_VISIBLE_DEVICES empty).")
+@click.option(
+    "--executor",
+    metavar="SPEC",
+    envvar="GUILDLIKE_EXECUTOR",
+    help="Where op processes run: local (default) or dask://HOST:PORT (env GUILDLIKE_EXECUTOR).",
+)
 @click.option("--print-cmd", is_flag=True, help="Show the command the operation would run, and exit.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing (the output is still recorded).")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -165,7 +172,7 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
     _check_usage(kw)
     opts = _run_options(kw, files)
     ctx = make_context(quiet=kw["quiet"])
-    engine = Engine(ctx)
+    engine = Engine(ctx, make_executor(kw["executor"]))
     if kw["proto"]:
         _run_proto(engine, kw, flag_args, opts)
     elif kw["plan"]:
@@ -257,6 +264,8 @@ def _check_usage(kw: dict[str, Any]) -> None:
         raise UsageError("--minimize and --maximize cannot be used together")
     if kw["plan"] and not kw["restart"]:
         raise UsageError("--plan is used with --restart RUN")
+    if kw["background"] and kw["executor"] not in (None, "", "local"):
+        raise UsageError("--background cannot be used with a cluster executor")
     if kw["background"]:
         for opt in ("stage", "plan", "print_trials", "help_op"):
             if kw[opt]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from ..context import Context
+from ..errors import UsageError
 from ..guildfile.opdef import OpDef
 from ..store.run import Run
 from .execute import execute
@@ -33,3 +34,17 @@ class LocalExecutor:
 
     def execute(self, ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
         execute(ctx, run, opdef, opts)
+
+
+def make_executor(spec: str | None) -> Executor:
+    """The executor ``spec`` names: ``local`` (or nothing) or ``dask://HOST:PORT``."""
+    if not spec or spec == "local":
+        return LocalExecutor()
+    if spec.startswith("dask://"):
+        address = spec[len("dask://") :]
+        host, _, port = address.rpartition(":")
+        if host and port.isdigit():
+            from .dask_executor import DaskExecutor  # lazy: optional extra (guildlike[dask])
+
+            return DaskExecutor(address)
+    raise UsageError(f"invalid executor {spec!r}: use local or dask://HOST:PORT")
