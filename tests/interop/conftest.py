@@ -106,8 +106,9 @@ class Homes:
         """Operation name -> run id (the newest run of each), from guildlike's list."""
         out: dict[str, str] = {}
         for line in reversed(self.ok_gl("runs", "-a").out.splitlines()):
-            short, op = line.split("]")[0].split(":")[1], line.split()[1]
-            full = self.ok_gl("select", short).out.strip()
+            # By index: a short id made only of digits would be read as an index.
+            index, op = line.split(":")[0].lstrip("["), line.split()[1]
+            full = self.ok_gl("select", index).out.strip()
             out[op] = full
         return out
 
