@@ -133,5 +133,11 @@ def confirm(prompt_lines: list[str], question: str, default: bool, declined_exit
         raise Aborted("", exit_code=declined_exit)
 
 
+def confirm_runs(ctx: Context, head: str, runs: list[Run], yes: bool, default: bool = True) -> None:
+    """Unless ``yes``: show ``head`` and the runs' rows, and ask to continue (see ``confirm``)."""
+    if not yes:
+        confirm([head] + run_rows(ctx, runs), "Continue?", default)
+
+
 def run_rows(ctx: Context, runs: list[Run]) -> list[str]:
     return [f"  {line}" for line in rows.short_rows(runs, ctx.cwd)]

@@ -10,10 +10,9 @@ from ..store.edits import LabelEdit, TagEdit, label_runs, tag_runs
 from .common import (
     Command,
     build_filter,
-    confirm,
+    confirm_runs,
     filter_options,
     make_context,
-    run_rows,
     select_runs,
 )
 from .ui import err, out
@@ -52,14 +51,13 @@ def label(runs_arg: tuple[str, ...], set_: str | None, append: str | None, prepe
     if not selected:
         out("Nothing to label.")
         return
-    if not yes:
-        if set_ is not None:
-            head = f"You are about to label the following runs with '{set_}':"
-        elif clear:
-            head = "You are about to clear the labels of the following runs:"
-        else:
-            head = "You are about to modify the labels of the following runs:"
-        confirm([head] + run_rows(ctx, selected), "Continue?", True)
+    if set_ is not None:
+        head = f"You are about to label the following runs with '{set_}':"
+    elif clear:
+        head = "You are about to clear the labels of the following runs:"
+    else:
+        head = "You are about to modify the labels of the following runs:"
+    confirm_runs(ctx, head, selected, yes)
     n = label_runs(selected, edit)
     err(f"Labeled {n} run(s)" if not clear else f"Cleared label for {n} run(s)")
 
@@ -95,6 +93,5 @@ def tag(
     if not selected:
         out("Nothing to tag.")
         return
-    if not yes:
-        confirm(["You are about to modify tags for the following runs:"] + run_rows(ctx, selected), "Continue?", True)
+    confirm_runs(ctx, "You are about to modify tags for the following runs:", selected, yes)
     err(f"Modified tags for {tag_runs(selected, edit)} run(s)")

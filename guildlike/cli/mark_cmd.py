@@ -16,10 +16,9 @@ from . import rows
 from .common import (
     Command,
     build_filter,
-    confirm,
+    confirm_runs,
     filter_options,
     make_context,
-    run_rows,
     select_runs,
 )
 from .ui import err, out
@@ -57,16 +56,14 @@ def mark(runs_arg: tuple[str, ...], clear: bool, yes: bool, **kw: Any) -> None:
         if not selected:
             err("No runs to unmark.")
             return
-        if not yes:
-            confirm(["You are about to unmark the following runs:"] + run_rows(ctx, selected), "Continue?", True)
+        confirm_runs(ctx, "You are about to unmark the following runs:", selected, yes)
         err(f"Unmarked {notes.unmark_runs(selected)} run(s)")
         return
     selected = select_runs(ctx, runs_arg, flt, "mark", all_if_empty=False)
     if not selected:
         err("Nothing to mark.")
         return
-    if not yes:
-        confirm(["You are about to mark the following runs:"] + run_rows(ctx, selected), "Continue?", True)
+    confirm_runs(ctx, "You are about to mark the following runs:", selected, yes)
     err(f"Marked {notes.mark_runs(selected)} run(s)")
 
 
@@ -135,18 +132,13 @@ def comment(runs_arg: tuple[str, ...], add: str | None, list_: bool, delete: int
         return
     if add is not None:
         new = notes.new_comment(add, ctx.env)
-        if not yes:
-            confirm(["You are about to add a comment to the following runs:"] + run_rows(ctx, selected),
-                    "Continue?", True)
+        confirm_runs(ctx, "You are about to add a comment to the following runs:", selected, yes)
         err(f"Added comment to {notes.add_comment(selected, new)} run(s)")
     elif delete is not None:
         notes.check_comment(selected, delete)
-        if not yes:
-            confirm([f"You are about to delete comment {delete} from the following runs:"] + run_rows(ctx, selected),
-                    "Continue?", True)
+        confirm_runs(ctx, f"You are about to delete comment {delete} from the following runs:", selected, yes)
         err(f"Deleted comment for {notes.delete_comment(selected, delete)} run(s)")
     else:
-        if not yes:
-            confirm(["WARNING: You are about to delete ALL comments from the following runs:"]
-                    + run_rows(ctx, selected), "Continue?", False)
+        confirm_runs(ctx, "WARNING: You are about to delete ALL comments from the following runs:", selected, yes,
+                     default=False)
         err(f"Deleted all comments for {notes.clear_comments(selected)} run(s)")

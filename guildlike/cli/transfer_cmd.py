@@ -15,6 +15,7 @@ from .common import (
     Command,
     build_filter,
     confirm,
+    confirm_runs,
     filter_options,
     make_context,
     run_rows,
@@ -97,9 +98,8 @@ def import_(archive: str, runs_arg: tuple[str, ...], move: bool, replace: bool, 
             return
         known = {run.id: run for run in scan.scan_folder(base, RunFilter())}
         plan = transfer.closure(selected, known.get)
-        if not yes:
-            head = f"You are about to import ({'move' if move else 'copy'}) the following runs from '{archive}':"
-            confirm([head] + run_rows(ctx, [run for run, _why in plan]), "Continue?", True)
+        head = f"You are about to import ({'move' if move else 'copy'}) the following runs from '{archive}':"
+        confirm_runs(ctx, head, [run for run, _why in plan], yes)
     for line in transfer.added_notes(plan):
         err(line)
     ids = {run.id for run, _why in plan}

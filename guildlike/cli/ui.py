@@ -8,6 +8,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..context import NullUI
 from ..store.run import Run
 from ..util.text import escape_lines, escape_text
 from . import rows
@@ -78,26 +79,18 @@ class TerminalUI:
             self.message(line)
 
 
-class QuietUI(TerminalUI):
-    """``run -q``: nothing is printed (the run's output is still recorded)."""
+class QuietUI(NullUI):
+    """``run -q``: only warnings and notes are printed, on stderr (the run's
+    output is still recorded)."""
 
-    def info(self, msg: str) -> None:
-        pass
+    def __init__(self) -> None:
+        self._terminal = TerminalUI()
 
-    def message(self, msg: str) -> None:
-        pass
+    def warning(self, msg: str) -> None:
+        self._terminal.warning(msg)
 
-    def stream(self, data: bytes, err: bool) -> None:
-        pass
-
-    def progress(self, msg: str) -> None:
-        pass
-
-    def runs(self, runs: Sequence[Run]) -> None:
-        pass
-
-    def table(self, data: list[list[str]]) -> None:
-        pass
+    def note(self, msg: str) -> None:
+        self._terminal.note(msg)
 
 
 def err(msg: str) -> None:
