@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ..errors import Interrupted, RunFailed
+from ..errors import Interrupted, RunBusy, RunFailed
 from ..guildfile.opdef import OpDef
 from ..store import links, status
 from ..store.run import Run
@@ -52,20 +52,27 @@ def run_trial(runner: Runner, batch: Run, base: OpDef, trun: Run, tflags: dict[s
     # A restarted pipeline trial with --needed reuses the steps that completed.
     topts = opts.for_child(parent_id=batch.id, needed=opts.needed)
     try:
-        if trun.get("exit_status") is None and trun.get("started") is None:
-            if (trun.guild_dir / "STAGED").exists():
-                return _start_staged_trial(runner, trun, base, topts)
-            runner.start(trun, base, topts)
-        else:
-            runner.restart(trun, {}, topts)
+        return _run_or_restart(runner, trun, base, topts)
     except RunFailed as e:
         if e.exit_code in INTERRUPTED_CODES or opts.fail_on_trial_error:
             raise
         return e.exit_code
+
+
+def _run_or_restart(runner: Runner, trun: Run, base: OpDef, opts: RunOptions) -> int:
+    try:
+        if trun.get("exit_status") is None and trun.get("started") is None:
+            if (trun.guild_dir / "STAGED").exists():
+                return _take_or_wait(runner, trun, base, opts)
+            runner.start(trun, base, opts)
+        else:
+            runner.restart(trun, {}, opts)
+    except RunBusy:  # a queue or ``run --start`` took the staged trial since the batch listed it
+        return _take_or_wait(runner, trun, base, opts)
     return 0
 
 
-def _start_staged_trial(runner: Runner, trun: Run, base: OpDef, opts: RunOptions) -> int:
+def _take_or_wait(runner: Runner, trun: Run, base: OpDef, opts: RunOptions) -> int:
     """Start a staged trial under its claim, as ``run --start`` and a queue do, so that
     one of them runs it; when another process has it, wait for its end and take that."""
     told = False
@@ -78,7 +85,7 @@ def _start_staged_trial(runner: Runner, trun: Run, base: OpDef, opts: RunOptions
             if mine and trun.status not in (status.RUNNING, status.PENDING):
                 break
         if not told:
-            runner.ctx.ui.info(f"Trial {trun.id} was started by another process: waiting for its end")
+            runner.ctx.ui.info(f"Trial {trun.id} is run by another process: waiting for its end")
             told = True
         time.sleep(_WAIT_S)
     if trun.status == status.COMPLETED:
