@@ -175,10 +175,40 @@ def test_a_staged_pipeline_runs_from_the_queue(qenv: Env) -> None:
     assert st[pipe] == "completed" and list(st.values()) == ["completed"] * 3, st
 
 
+def test_gpus_leave_runs_staged_for_other_devices(qenv: Env) -> None:
+    (qenv.project / "gp.py").write_text("import os\nprint(os.environ.get('CUDA_VISIBLE_DEVICES'))\n")
+    other = _stage(qenv, "gp.py", "--gpus", "1")
+    plain = _stage(qenv, "gp.py")
+    mine = _stage(qenv, "gp.py", "--gpus", "0")
+    res = qenv.ok("queue", "--gpus", "0", "--run-once", *FAST)
+    assert _started_by(res.err) == [plain, mine]
+    assert res.err.count(f"Ignoring staged run {other} (GPU spec mismatch: run is 1, queue is 0)") == 1
+    assert qenv.statuses()[other] == "staged"
+    res = qenv.ok("queue", "--run-once", *FAST)  # a run staged with --gpus keeps them
+    assert _started_by(res.err) == [other]
+    for run_id, seen in ((other, "1"), (plain, "0"), (mine, "0")):
+        assert (qenv.run_dir(run_id) / ".guild" / "output").read_text().split() == [seen]
+
+
+def test_wait_for_running_waits_for_other_runs(qenv: Env) -> None:
+    busy = qenv.start("run", "sleepy", "seconds=120", "-y")
+    (running, _) = qenv.wait_op_running("sleepy", busy.pid)
+    staged = _stage(qenv, "quick")
+    q = qenv.start("queue", "--wait-for-running", *FAST)
+    wait_for(lambda: "waiting for runs to finish" in qenv.log(q), 60, "the queue to wait")
+    assert f"Found staged run {staged} (waiting for runs to finish: {running})" in qenv.log(q)
+    assert qenv.statuses()[staged] == "staged"
+    qenv.ok("runs", "stop", running, "-y")
+    wait_for(lambda: qenv.attr(staged, "exit_status") == 0, 60, "the staged run to complete")
+    os.kill(q.pid, signal.SIGINT)
+    assert q.wait(timeout=30) == 0, qenv.log(q)
+    assert _started_by(qenv.log(q)) == [staged]
+
+
 @pytest.mark.parametrize(
     "args",
     [("-n", "0"), ("--max-parallel", "x"), ("--poll-interval", "0"), ("--executor", "nosuch"),
-     ("--executor", "dask://nohost"), ("extra",)],
+     ("--executor", "dask://nohost"), ("--gpus", "0,,1"), ("extra",)],
 )
 def test_bad_input_is_a_one_line_error(qenv: Env, args: tuple[str, ...]) -> None:
     staged = _stage(qenv, "quick")

@@ -24,8 +24,16 @@ from .common import Command, make_context
     metavar="SECONDS", help="Seconds between looks for new staged runs.",
 )
 @click.option("--run-once", is_flag=True, help="Start the staged runs, wait for them to end, and exit.")
+@click.option(
+    "--wait-for-running", is_flag=True, help="Start nothing while runs that this queue did not start are running."
+)
+@click.option(
+    "--gpus", metavar="DEVICES",
+    help="CUDA_VISIBLE_DEVICES for the runs it starts (e.g. 0,1); runs staged with other --gpus are left.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing.")
-def queue(max_parallel: int, executor: str | None, poll_interval: float, run_once: bool, quiet: bool) -> None:
+def queue(max_parallel: int, executor: str | None, poll_interval: float, run_once: bool, wait_for_running: bool,
+          gpus: str | None, quiet: bool) -> None:
     """Start staged runs as they appear.
 
     The queue starts staged runs (`guildlike run OP --stage`, a batch's
@@ -39,6 +47,10 @@ def queue(max_parallel: int, executor: str | None, poll_interval: float, run_onc
     running and starts what is still staged. A staged run that cannot
     start (a dependency that cannot be resolved) ends `error` once.
 
+    `--gpus` gives the runs it starts those devices, and leaves the runs
+    staged with other `--gpus` to other queues: one queue per GPU runs
+    one run per GPU.
+
     Examples:
 
     \b
@@ -46,6 +58,7 @@ def queue(max_parallel: int, executor: str | None, poll_interval: float, run_onc
       guildlike queue -n 4
       guildlike queue --run-once --poll-interval 1
       guildlike queue -n 16 --executor dask://HOST:8786
+      guildlike queue --gpus 0 --wait-for-running
     """
-    settings = QueueSettings(max_parallel, executor, poll_interval, run_once)
+    settings = QueueSettings(max_parallel, executor, poll_interval, run_once, wait_for_running, gpus)
     run_queue(make_context(quiet=quiet), settings)

@@ -1,7 +1,8 @@
 """The starter process of a run a queue takes (see ``queue``).
 
-Invoked as ``python -m guildlike.ops.queue_main FD RUN_ID [EXECUTOR]``,
-detached. It takes the run's claim, and answers the queue on FD with one
+Invoked as ``python -m guildlike.ops.queue_main FD RUN_ID EXECUTOR GPUS``,
+detached (EXECUTOR empty for the local one, GPUS the run's ``--gpus`` as
+JSON, ``null`` for none). It takes the run's claim, and answers the queue on FD with one
 line before it starts the run:
 
 - ``claimed``: the run was staged and is this process's to start;
@@ -18,6 +19,7 @@ queue takes it again.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -36,7 +38,7 @@ from .queue import QUEUE_TRIGGER
 Answer = Callable[[str], None]
 
 
-def start_claimed(ctx: Context, run_id: str, executor_spec: str, answer: Answer) -> int:
+def start_claimed(ctx: Context, run_id: str, executor_spec: str, gpus: str | None, answer: Answer) -> int:
     """Claim the staged run ``run_id``, ``answer`` the queue, and run it; the exit status."""
     try:
         executor: Executor = make_executor(executor_spec or None)
@@ -51,11 +53,10 @@ def start_claimed(ctx: Context, run_id: str, executor_spec: str, answer: Answer)
             answer(f"busy {st}")
             return 0
         answer("claimed")
-        return _start(ctx, Engine(ctx, executor), run)
+        return _start(ctx, Engine(ctx, executor), run, RunOptions(trigger=QUEUE_TRIGGER, gpus=gpus))
 
 
-def _start(ctx: Context, engine: Engine, run: Run) -> int:
-    opts = RunOptions(trigger=QUEUE_TRIGGER)
+def _start(ctx: Context, engine: Engine, run: Run, opts: RunOptions) -> int:
     try:
         engine.start(run, recorded_opdef(run), opts)
     except RunFailed as e:
@@ -82,11 +83,9 @@ def _fail_unstarted(ctx: Context, run: Run, opts: RunOptions, message: str, code
 
 def main(argv: list[str]) -> int:
     try:
-        fd = int(argv[0])
-        run_id = argv[1]
+        fd, run_id, executor, gpus = int(argv[0]), argv[1], argv[2], json.loads(argv[3])
     except (IndexError, ValueError):
         return 2
-    executor = argv[2] if len(argv) > 2 else ""
 
     def answer(line: str) -> None:
         try:
@@ -95,7 +94,7 @@ def main(argv: list[str]) -> int:
         except OSError:  # the queue has gone: the run is ours all the same
             pass
 
-    return start_claimed(Context.from_env(), run_id, executor, answer)
+    return start_claimed(Context.from_env(), run_id, executor, gpus if isinstance(gpus, str) else None, answer)
 
 
 if __name__ == "__main__":
