@@ -109,6 +109,19 @@ def staged_gpus(run: Run) -> str | None:
     return gpus if isinstance(gpus, str) else None
 
 
+def _within(run: Run, ids: set[str]) -> bool:
+    """True when ``run`` is one of ``ids``, or a step or trial of one (at any depth)."""
+    seen: set[str] = set()
+    current: Run | None = run
+    while current is not None and current.id not in seen:
+        if current.id in ids:
+            return True
+        seen.add(current.id)
+        parent = current.get("parent")
+        current = Run(parent, current.path.parent / parent) if isinstance(parent, str) and parent else None
+    return False
+
+
 @contextmanager
 def _stop_on_signals() -> Iterator[None]:
     """SIGINT and SIGTERM stop the queue; SIGHUP is left as it is (``nohup`` ignores it)."""
@@ -208,7 +221,7 @@ class _Queue:
         if not self.settings.wait_for_running:
             return []
         running = store.list_runs(self.ctx, RunFilter(statuses={status.RUNNING}))
-        return [r.id for r in running if r.id not in self.active]
+        return [r.id for r in running if not _within(r, set(self.active))]
 
     def _fill(self) -> int:
         """Start staged runs while slots are free; the number of startable runs left."""
