@@ -31,6 +31,7 @@ COMMANDS = {
     "compare": ("guildlike.cli.compare_cmd", "compare", "Compare runs: their flags and scalars, one row per run."),
     "diff": ("guildlike.cli.diff_cmd", "diff", "Show why two runs differ."),
     "check": ("guildlike.cli.check_cmd", "check", "Check the run index and run directories, and repair."),
+    "queue": ("guildlike.cli.queue_cmd", "queue", "Start staged runs as they appear."),
     "stop": ("guildlike.cli.stop_cmd", "stop", "Stop running runs."),
     "watch": ("guildlike.cli.watch_cmd", "watch", "Follow a run's output until it stops."),
     "mark": ("guildlike.cli.mark_cmd", "mark", "Mark runs, or unmark them."),

@@ -4,17 +4,20 @@ handed to the runner one at a time or several side by side."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ..errors import Interrupted, RunFailed
+from ..errors import Interrupted, RunBusy, RunFailed
 from ..guildfile.opdef import OpDef
-from ..store import links
+from ..store import links, status
 from ..store.run import Run
 from ..util.yamlutil import encode_value
 from .lifecycle import INTERRUPTED_CODES, copy_source, initial_label, prepare_run
 from .options import RunOptions
 from .runner import Runner
+
+_WAIT_S = 0.2  # between looks at a trial that another process runs
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -49,15 +52,46 @@ def run_trial(runner: Runner, batch: Run, base: OpDef, trun: Run, tflags: dict[s
     # A restarted pipeline trial with --needed reuses the steps that completed.
     topts = opts.for_child(parent_id=batch.id, needed=opts.needed)
     try:
-        if trun.get("exit_status") is None and trun.get("started") is None:
-            runner.start(trun, base, topts)
-        else:
-            runner.restart(trun, {}, topts)
+        return _run_or_restart(runner, trun, base, topts)
     except RunFailed as e:
         if e.exit_code in INTERRUPTED_CODES or opts.fail_on_trial_error:
             raise
         return e.exit_code
+
+
+def _run_or_restart(runner: Runner, trun: Run, base: OpDef, opts: RunOptions) -> int:
+    try:
+        if trun.get("exit_status") is None and trun.get("started") is None:
+            if (trun.guild_dir / "STAGED").exists():
+                return _take_or_wait(runner, trun, base, opts)
+            runner.start(trun, base, opts)
+        else:
+            runner.restart(trun, {}, opts)
+    except RunBusy:  # a queue or ``run --start`` took the staged trial since the batch listed it
+        return _take_or_wait(runner, trun, base, opts)
     return 0
+
+
+def _take_or_wait(runner: Runner, trun: Run, base: OpDef, opts: RunOptions) -> int:
+    """Start a staged trial under its claim, as ``run --start`` and a queue do, so that
+    one of them runs it; when another process has it, wait for its end and take that."""
+    told = False
+    while True:
+        with status.claim(trun.path) as mine:
+            trun.invalidate()
+            if mine and trun.status == status.STAGED:
+                runner.start(trun, base, opts)
+                return 0
+            if mine and trun.status not in (status.RUNNING, status.PENDING):
+                break
+        if not told:
+            runner.ctx.ui.info(f"Trial {trun.id} is run by another process: waiting for its end")
+            told = True
+        time.sleep(_WAIT_S)
+    if trun.status == status.COMPLETED:
+        return 0
+    code = trun.get("exit_status")
+    return code if isinstance(code, int) and code > 0 and code not in INTERRUPTED_CODES else 1
 
 
 def run_parallel(items: list[T], fn: Callable[[T], R], max_parallel: int) -> list[R]:
