@@ -81,8 +81,24 @@ def run_batch(runner: Runner, opdef: OpDef, flags: dict[str, Any], opts: RunOpti
         stage_trials=opts.stage_trials,
     )
     batch = prepare_run(ctx, bop, flags, batch_opts)
+    if opts.stage:
+        mark_staged(batch)
+        ctx.ui.message(f"{bop.full_name} staged as {batch.id}")
+        ctx.ui.message(f"To start the operation, use 'guildlike run --start {batch.id}'")
+        return batch
     _run(runner, batch, bop, flags, trials, opts, fresh=True)
     return batch
+
+
+def start_batch(runner: Runner, batch: Run, bop: OpDef, opts: RunOptions) -> None:
+    """Run a staged batch: its trials are drawn as they would have been when it
+    was staged (its search, with its seed, is recorded in its operation)."""
+    base = trial_opdef(bop)
+    flags = trialsmod.decode_spaces(base, dict(batch.flags))
+    trials: list[dict[str, Any]] = []
+    if (bop.batch or {}).get("kind") in LISTED_KINDS:
+        trials = check_trials(base, generate(runner.ctx, base, bop, flags), opts)
+    _run(runner, batch, bop, flags, trials, opts, fresh=True)
 
 
 def restart_batch(runner: Runner, batch: Run, bop: OpDef, flags: dict[str, Any], opts: RunOptions) -> None:

@@ -126,7 +126,11 @@ class Engine:
 
     def start(self, run: Run, opdef: OpDef, opts: RunOptions) -> None:
         """Run a prepared ``run`` to its end; ``RunFailed`` when it does not complete."""
-        if opdef.is_pipeline:
+        if opdef.batch is not None:  # a staged batch
+            from . import batch  # lazy: start-up speed; a single run needs no batch code
+
+            batch.start_batch(self, run, opdef, opts)
+        elif opdef.is_pipeline:
             from . import pipeline  # lazy: start-up speed; a single op needs no pipeline code
 
             pipeline.run_pipeline(self, run, opdef, opts)
