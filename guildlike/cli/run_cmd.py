@@ -172,7 +172,7 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
     _check_usage(kw)
     opts = _run_options(kw, files)
     ctx = make_context(quiet=kw["quiet"])
-    engine = Engine(ctx, make_executor(kw["executor"]))
+    engine = Engine(ctx, make_executor(ctx, kw["executor"]))
     if kw["proto"]:
         _run_proto(engine, kw, flag_args, opts)
     elif kw["plan"]:

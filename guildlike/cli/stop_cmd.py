@@ -58,7 +58,7 @@ def stop(runs_arg: tuple[str, ...], timeout: float, yes: bool, **kw: Any) -> Non
         rows = run_rows(ctx, [t.run for t in found])
         confirm(["You are about to stop the following runs:"] + rows, f"Stop {len(found)} run(s)?", False)
     for t in found:
-        err(f"Stopping {t.run.id} (pid {t.pid})")
+        err(f"Stopping {t.run.id} (pid {t.pid}{' on ' + t.host if t.host else ''})")
     left = stopping.stop(found, timeout)
     if left:
         raise GuildlikeError("could not stop run(s) " + ", ".join(r.id for r in left))

@@ -201,7 +201,7 @@ def _run_listed(
 
     parallel = 1 if opts.stage_trials else opts.max_parallel
     try:
-        codes = run_parallel(list(range(total)), one, parallel)
+        codes = run_parallel(runner, list(range(total)), one, parallel)
     finally:
         records.flush()
     return [c for c in codes if c]

@@ -224,9 +224,9 @@ def run(
     ]
     codes: list[int] = []
     try:
-        codes += run_parallel(again, rnd.trial, par)
+        codes += run_parallel(runner, again, rnd.trial, par)
         while len(records) < max_trials:
-            codes += run_parallel(rnd.ask(min(par, max_trials - len(records))), rnd.trial, par)
+            codes += run_parallel(runner, rnd.ask(min(par, max_trials - len(records))), rnd.trial, par)
     finally:
         records.flush()
     return [c for c in codes if c]
