@@ -194,3 +194,62 @@ def test_resources_send_runs_to_workers_that_have_them(tmp_path: Path) -> None:
         (project / "guild.yml").write_text(f"gpu:\n  main: trial\n  resources: {bad}\n")
         res = gl(project, env, "run", "gpu", "-y")
         assert res.returncode == 1 and said in res.stderr and len(res.stderr.splitlines()) == 1, res.stderr
+
+
+BAYES = """\
+import time
+x = 0.5
+time.sleep(1)
+print("loss:", abs(x - 0.3), flush=True)
+"""
+
+
+def test_bayesian_search_restarted_after_its_process_was_killed_resumes(tmp_path: Path) -> None:
+    """The study lives in the batch run: a restart with --needed keeps the trials that
+    completed, learns from them, and asks only for the trials still missing."""
+    project, env = _setup(tmp_path)
+    (project / "bayes.py").write_text(BAYES)
+    home = tmp_path / "home"
+    with start_cluster(tmp_path, env=env) as cluster:
+        batch = gl_popen(project, env, "run", "bayes.py", "x=[0.0:1.0]", "-o", "bayesian", "-m", "8",
+                         "--max-parallel", "2", "--executor", cluster.spec, "-y")
+
+        def completed() -> list[Path]:
+            return [d for d in trials(home).values() if attr(d, "exit_status") == 0]
+
+        _until(lambda: len(completed()) >= 2)
+        batch.kill()  # SIGKILL: the batch records nothing more
+        batch.wait()
+        assert len(trials(home)) < 8
+        batch_id = next(d.name for d in (home / "runs").iterdir() if attr(d, "_trials") is not None)
+        res = gl(project, env, "run", "--restart", batch_id, "--needed", "--executor", cluster.spec, "-y")
+    assert res.returncode == 0, res.stderr
+    assert "Warm-starting the search from" in res.stderr, res.stderr
+    done = trials(home)
+    assert len(done) == 8, sorted(done)
+    assert all(attr(d, "exit_status") == 0 for d in done.values())
+    assert not (home / "runs" / batch_id).exists()  # completed: removed, as a batch is without --keep-batch
+
+
+PIPELINE = """\
+prep:
+  main: trial
+  flags: {x: 1}
+pipe:
+  steps:
+    - run: prep x=1
+    - run: prep x=2
+"""
+
+
+def test_pipeline_steps_run_on_the_cluster(tmp_path: Path) -> None:
+    project, env = _setup(tmp_path)
+    (project / "guild.yml").write_text(PIPELINE)
+    home = tmp_path / "home"
+    with start_cluster(tmp_path, env=env) as cluster:
+        res = gl(project, env, "run", "pipe", "--executor", cluster.spec, "-y")
+    assert res.returncode == 0, res.stderr
+    steps = [d for d in (home / "runs").iterdir() if attr(d, "_parent")]
+    assert len(steps) == 2
+    assert {attr(d, "host") for d in steps} <= {"w1", "w2"}  # the steps ran on workers
+    assert all(attr(d, "exit_status") == 0 for d in steps)
