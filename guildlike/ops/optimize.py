@@ -168,9 +168,13 @@ class _SearchRound:
         if trun is None:
             trun = new_trial(self.runner, self.batch, self.base, tflags, self.opts)
             self.records.set_run(i, trun.id)
+        self.best.started()
         self.runner.ctx.ui.progress(self.best.progress(i + 1, self.total))
         code = run_trial(self.runner, self.batch, self.base, trun, tflags, self.opts)
         val = self.best.add(trun) if code == 0 else None
+        self.best.ended(code)
+        if self.best.side_by_side:
+            self.runner.ctx.ui.progress(self.best.progress(i + 1, self.total))
         with self._lock:
             if code == 0 and val is None and not self._missing_noted:
                 self._missing_noted = True
@@ -235,7 +239,8 @@ def run(
     check_available()
     spec = bop.batch or {}
     max_trials = int(spec.get("max_trials") or trialsmod.DEFAULT_MAX_TRIALS)
-    best = Best(objective_for(base, spec))
+    par = max(1, opts.max_parallel)
+    best = Best(objective_for(base, spec), side_by_side=par > 1)
     planned = [] if fresh else existing_trials(runner.ctx, batch)
     # Going on with a search: a seed of its own, so as not to draw its first values again.
     search = Search(base, flags, best.objective, int(spec["random_seed"]) + len(planned), max_trials)
@@ -244,7 +249,8 @@ def run(
         runner.ctx.ui.info(f"Warm-starting the search from {warm} earlier trial(s)")
     records = TrialRecords(batch, planned)
     rnd = _SearchRound(runner, batch, base, opts, best, search, records, max(len(planned), max_trials))
-    par = max(1, opts.max_parallel)
+    for _ in range(sum(1 for _, r in planned if r is not None and r.status == status.COMPLETED)):
+        best.ended(None)
     again: list[Job] = [
         (i, f, r, None) for i, (f, r) in enumerate(planned) if r is None or r.status != status.COMPLETED
     ]
