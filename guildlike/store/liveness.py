@@ -10,7 +10,7 @@ asked for, terminated) once it is stale: never running for ever.
 
 Staleness is measured with the reader's clock against the file's
 modification time, so the machines' clocks must roughly agree (as they do
-with NTP); ``$GUILDLIKE_HEARTBEAT_STALE`` (seconds, default 30) sets it,
+with NTP); ``$GUILDLIKE_HEARTBEAT_STALE`` (seconds, default 20) sets it,
 and the writer beats six times within it.
 """
 
@@ -25,14 +25,14 @@ from ..util.files import atomic_write
 HEARTBEAT_NAME = "heartbeat"
 STOP_NAME = "STOP"
 STALE_ENV = "GUILDLIKE_HEARTBEAT_STALE"
-DEFAULT_STALE_S = 30.0
+DEFAULT_STALE_S = 20.0
 DEFAULT_STOP_GRACE_S = 10.0
 _MIN_BEAT_S = 0.1
 _MAX_BEAT_S = 5.0
 
 
 def stale_after() -> float:
-    """Seconds after which a heartbeat is stale (``$GUILDLIKE_HEARTBEAT_STALE``, default 30)."""
+    """Seconds after which a heartbeat is stale (``$GUILDLIKE_HEARTBEAT_STALE``, default 20)."""
     text = os.environ.get(STALE_ENV, "")
     try:
         value = float(text)
