@@ -118,7 +118,8 @@ def _print_plan(ctx: Any, spec: str, flag_args: list[str], opts: RunOptions) -> 
 @click.option("-b", "--background", is_flag=True, help="Run in the background and return at once.")
 @click.option("--proto", metavar="RUN", help="Run RUN's operation with its flags and source (a run directory, "
               "an operation's marked or latest run, or an id prefix); FLAGS given change its flags.")
-@click.option("--gpus", metavar="DEVICES", help="Set CUDA_VISIBLE_DEVICES to DEVICES (e.g. 0,1) for the run.")
+@click.option("--gpus", metavar="DEVICES", help="Set CUDA_VISIBLE_DEVICES to DEVICES (e.g. 0,1) for the run; "
+              "on a cluster, run it on a worker with as many GPUs.")
 @click.option("--no-gpus", is_flag=True, help="Hide all GPUs from the run (CUDA_VISIBLE_DEVICES empty).")
 @click.option(
     "--executor",

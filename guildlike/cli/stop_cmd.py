@@ -31,7 +31,9 @@ def stop(runs_arg: tuple[str, ...], timeout: float, yes: bool, **kw: Any) -> Non
     running runs the filters select are stopped.
 
     Each run's process gets SIGTERM, and SIGKILL if it has not ended
-    after --timeout seconds; the run is then `terminated`. Stopping a
+    after --timeout seconds; the run is then `terminated`. A run whose
+    process runs on another host (a cluster's worker) gets a stop marker
+    instead, and the side that runs it stops it the same way. Stopping a
     pipeline stops its running step, stopping a batch its running
     trials: `guildlike run --restart RUN --needed` finishes them later.
     The command returns once the runs have ended.
