@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -253,3 +254,20 @@ def test_pipeline_steps_run_on_the_cluster(tmp_path: Path) -> None:
     assert len(steps) == 2
     assert {attr(d, "host") for d in steps} <= {"w1", "w2"}  # the steps ran on workers
     assert all(attr(d, "exit_status") == 0 for d in steps)
+
+
+def test_code_identity_is_found_once_by_the_command_and_recorded_by_each_trial(tmp_path: Path) -> None:
+    project, env = _setup(tmp_path)
+    git_env = dict(env, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
+                   GIT_COMMITTER_EMAIL="t@t")
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "first"]):
+        subprocess.run(["git", *args], cwd=project, env=git_env, check=True)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    with start_cluster(tmp_path, env=env) as cluster:
+        res = gl(project, env, "run", "trial.py", "x=[1,2,4]", "--max-parallel", "3", "--executor", cluster.spec,
+                 "-y")
+    assert res.returncode == 0, res.stderr
+    for run_dir in trials(tmp_path / "home").values():
+        code = attr(run_dir, "_attempts")[0]["code"]
+        assert code["type"] == "git" and code["commit"] == commit and code["clean"], code

@@ -32,7 +32,7 @@ from ..guildfile.opdef import OpDef
 from ..store import liveness
 from ..store.run import Run
 from ..util.hosts import host_name
-from . import process
+from . import codeid, process
 from .execute import execute
 from .lifecycle import finish
 from .options import RunOptions
@@ -83,11 +83,13 @@ class DaskExecutor:
         liveness.clear(run.path)  # an earlier attempt's stop request is not this one's
         resources = task_resources(opdef, opts)
         self._check_resources(ctx, resources)
+        # The project's code identity (git), found once here rather than by each trial on its worker.
+        known = {"codeid": codeid.cached_identity(ctx, opdef.project_dir), "project": opdef.project_dir}
         with self._lock:
             if self._stopping is not None:
                 self._end_unstarted(run, self._stopping)
             future = self.client().submit(
-                run_on_worker, str(ctx.home), str(ctx.cwd), ctx.env, run.id, str(run.path), opdef, opts,
+                run_on_worker, str(ctx.home), str(ctx.cwd), ctx.env, run.id, str(run.path), opdef, opts, known,
                 key=f"guildlike-{run.id}-{uuid.uuid4().hex[:8]}", pure=False, retries=0,
                 resources=resources or None,
             )
@@ -162,11 +164,13 @@ class DaskExecutor:
 
 
 def run_on_worker(
-    home: str, cwd: str, env: dict[str, str], run_id: str, path: str, opdef: OpDef, opts: RunOptions
+    home: str, cwd: str, env: dict[str, str], run_id: str, path: str, opdef: OpDef, opts: RunOptions,
+    known: dict[str, Any],
 ) -> tuple[int, str]:
     """The task: run the op's process here; (exit code, error message or "")."""
     workdir = Path(cwd) if Path(cwd).is_dir() else Path(path)
     ctx = Context(home=Path(home), cwd=workdir, env=dict(env))
+    codeid.remember_identity(ctx, str(known["project"]), known["codeid"])
     run = Run(run_id, Path(path))
     if liveness.stop_requested(run.path):  # stopped while it waited for a worker
         finish(run, -signal.SIGTERM)
