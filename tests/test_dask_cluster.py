@@ -222,6 +222,8 @@ def test_bayesian_search_restarted_after_its_process_was_killed_resumes(tmp_path
         batch.kill()  # SIGKILL: the batch records nothing more
         batch.wait()
         assert len(trials(home)) < 8
+        # The trials its workers were running go on to their end (a restart would wait for them).
+        _until(lambda: all(status_of(project, env, d) != "running" for d in trials(home).values()))
         batch_id = next(d.name for d in (home / "runs").iterdir() if attr(d, "_trials") is not None)
         res = gl(project, env, "run", "--restart", batch_id, "--needed", "--executor", cluster.spec, "-y")
     assert res.returncode == 0, res.stderr
