@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import pty
 import select
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from guildlike.context import Context
+from guildlike.errors import RunFailed
 from guildlike.ops import trialrecords as batchmod
 from guildlike.ops.options import RunOptions
 from guildlike.ops.engine import Engine
@@ -54,6 +56,19 @@ def test_grid_progress_shows_best_so_far(project_ctx: Context) -> None:
         "trial 2 of 3, best loss 1 so far",
         "trial 3 of 3, best loss 0 so far",
     ]
+
+
+def test_progress_of_trials_side_by_side_counts_them(project_ctx: Context) -> None:
+    """With --max-parallel (locally or on a cluster) the line says how many trials run,
+    completed, failed and wait, and the best so far; it changes as each starts and ends."""
+    with pytest.raises(RunFailed):
+        Engine(project_ctx).run_op("check", ["x=[1,2,3,-1]"], RunOptions(max_parallel=2))
+    lines = project_ctx.ui.progress_lines  # type: ignore[attr-defined]
+    assert len(lines) == 8  # each trial's start and end
+    pattern = re.compile(r"^4 trials: [0-2] running, [0-3] done, [01] failed, [0-4] queued(, best loss [0-9.]+ so far)?$")
+    assert all(pattern.match(line) for line in lines), lines
+    assert lines[0] == "4 trials: 1 running, 0 done, 0 failed, 3 queued"
+    assert lines[-1].startswith("4 trials: 0 running, 3 done, 1 failed, 0 queued, best loss")
 
 
 def test_progress_maximizes_the_objective_of_the_op(project_ctx: Context) -> None:

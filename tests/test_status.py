@@ -18,7 +18,7 @@ from typing import Iterator
 import psutil
 import pytest
 
-from guildlike.store import status
+from guildlike.store import liveness, status
 from guildlike.store.status import status_from_markers
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
@@ -73,8 +73,8 @@ def test_markers_without_lock(run_dir: Path) -> None:
 
 def test_lock_of_the_running_process(run_dir: Path, sleeper: subprocess.Popen[bytes]) -> None:
     status.write_lock(run_dir, sleeper.pid)
-    pid, ctime, _ = status.read_lock(run_dir)  # type: ignore[misc]
-    assert pid == sleeper.pid and ctime is not None
+    lock = status.read_lock(run_dir)
+    assert lock is not None and lock.pid == sleeper.pid and lock.ctime is not None and not lock.remote
     assert status_from_markers(run_dir, None) == status.RUNNING
     # A restart deletes exit_status before it takes the LOCK, and a run writes
     # exit_status before it drops the LOCK: an exit status means it has ended.
@@ -206,3 +206,34 @@ def test_interrupted_run_is_terminated(tmp_path: Path) -> None:
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
+
+
+def test_process_on_another_host_is_judged_by_its_heartbeat(run_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pid on another host means nothing here: a fresh heartbeat is running, a stale one an
+    error (terminated when a stop was asked for), never running for ever; the pid is not checked."""
+    monkeypatch.setenv("GUILDLIKE_HEARTBEAT_STALE", "30")
+    pid = dead_pid()
+    write_lock_text(run_dir, f"{pid} {time.time():.3f} 1.000 some-worker\n")
+    lock = status.read_lock(run_dir)
+    assert lock is not None and lock.host == "some-worker" and lock.remote
+    assert status_from_markers(run_dir, None) == status.RUNNING  # the LOCK was just written
+    old = time.time() - 60
+    os.utime(run_dir / ".guild" / "LOCK", (old, old))
+    assert status_from_markers(run_dir, None) == status.ERROR
+    liveness.beat(run_dir)
+    assert status_from_markers(run_dir, None) == status.RUNNING
+    os.utime(liveness.heartbeat_path(run_dir), (old, old))
+    assert status_from_markers(run_dir, None) == status.ERROR
+    liveness.request_stop(run_dir, 5)
+    assert liveness.stop_grace(run_dir) == 5.0
+    assert status_from_markers(run_dir, None) == status.TERMINATED
+    assert status_from_markers(run_dir, 0) == status.COMPLETED
+    # A short staleness (from the environment) makes a quiet host stale sooner.
+    liveness.beat(run_dir)
+    os.utime(liveness.heartbeat_path(run_dir), (time.time() - 5, time.time() - 5))
+    assert status_from_markers(run_dir, None) == status.RUNNING
+    monkeypatch.setenv("GUILDLIKE_HEARTBEAT_STALE", "2")
+    assert status_from_markers(run_dir, None) == status.TERMINATED
+    # This host's name (GUILDLIKE_HOST) makes the same LOCK a local one: the pid rules.
+    monkeypatch.setenv("GUILDLIKE_HOST", "some-worker")
+    assert status_from_markers(run_dir, None) == status.ERROR and not status.read_lock(run_dir).remote  # type: ignore[union-attr]

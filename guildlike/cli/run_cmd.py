@@ -12,7 +12,7 @@ from ..guildfile.opdef import OpDef
 from ..ops import background
 from ..ops.background import Request
 from ..ops.engine import Engine
-from ..ops.executors import make_executor
+from ..ops.executors import LocalExecutor, make_executor
 from ..ops.opdefs import decode_flag_args, resolve_opdef
 from ..ops.options import RunOptions
 from ..ops.restart import find_run
@@ -118,13 +118,15 @@ def _print_plan(ctx: Any, spec: str, flag_args: list[str], opts: RunOptions) -> 
 @click.option("-b", "--background", is_flag=True, help="Run in the background and return at once.")
 @click.option("--proto", metavar="RUN", help="Run RUN's operation with its flags and source (a run directory, "
               "an operation's marked or latest run, or an id prefix); FLAGS given change its flags.")
-@click.option("--gpus", metavar="DEVICES", help="Set CUDA_VISIBLE_DEVICES to DEVICES (e.g. 0,1) for the run.")
+@click.option("--gpus", metavar="DEVICES", help="Set CUDA_VISIBLE_DEVICES to DEVICES (e.g. 0,1) for the run; "
+              "on a cluster, run it on a worker with as many GPUs.")
 @click.option("--no-gpus", is_flag=True, help="Hide all GPUs from the run (CUDA_VISIBLE_DEVICES empty).")
 @click.option(
     "--executor",
     metavar="SPEC",
     envvar="GUILDLIKE_EXECUTOR",
-    help="Where op processes run: local (default) or dask://HOST:PORT (env GUILDLIKE_EXECUTOR).",
+    help="Where op processes run: local (default) or dask://HOST:PORT (else env GUILDLIKE_EXECUTOR, "
+    "else executor: in the home's config.yml).",
 )
 @click.option("--print-cmd", is_flag=True, help="Show the command the operation would run, and exit.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing (the output is still recorded).")
@@ -172,7 +174,8 @@ def run(opspec: str | None, flags: tuple[str, ...], **kw: Any) -> None:
     _check_usage(kw)
     opts = _run_options(kw, files)
     ctx = make_context(quiet=kw["quiet"])
-    engine = Engine(ctx, make_executor(kw["executor"]))
+    # In the background the detached process makes the executor (it is the cluster's client).
+    engine = Engine(ctx, LocalExecutor() if kw["background"] else make_executor(ctx, kw["executor"]))
     if kw["proto"]:
         _run_proto(engine, kw, flag_args, opts)
     elif kw["plan"]:
@@ -198,7 +201,8 @@ def _run_new(engine: Engine, opspec: str | None, flag_args: list[str], opts: Run
             opdef, resolved = engine.preview(opspec, flag_args, opts)
             _confirm_run(f"You are about to run {opdef.full_name}", resolved)
         if kw["background"]:
-            _background(ctx, Request.make("run", opts.run_id or new_run_id(), opts, opspec, flag_args))
+            _background(ctx, Request.make("run", opts.run_id or new_run_id(), opts, opspec, flag_args,
+                                      kw["executor"]))
         else:
             engine.run_op(opspec, flag_args, opts)
 
@@ -211,7 +215,8 @@ def _restart_or_start(ctx: Any, engine: Engine, kw: dict[str, Any], flag_args: l
         if not kw["yes"]:
             _confirm_run(f"You are about to restart {target.id} ({target.op_name})", dict(given))
         if kw["background"]:
-            _background(ctx, Request.make("restart", target.id, opts, flag_args=flag_args))
+            _background(ctx, Request.make("restart", target.id, opts, flag_args=flag_args,
+                                      executor=kw["executor"]))
         else:
             engine.restart(target, given, opts)
         return
@@ -219,7 +224,7 @@ def _restart_or_start(ctx: Any, engine: Engine, kw: dict[str, Any], flag_args: l
     if not kw["yes"]:
         _confirm_run(f"You are about to start {target.id} ({target.op_name})", target.flags)
     if kw["background"]:
-        _background(ctx, Request.make("start", target.id, opts))
+        _background(ctx, Request.make("start", target.id, opts, executor=kw["executor"]))
     else:
         engine.start_staged(target.id, opts)
 
@@ -264,8 +269,6 @@ def _check_usage(kw: dict[str, Any]) -> None:
         raise UsageError("--minimize and --maximize cannot be used together")
     if kw["plan"] and not kw["restart"]:
         raise UsageError("--plan is used with --restart RUN")
-    if kw["background"] and kw["executor"] not in (None, "", "local"):
-        raise UsageError("--background cannot be used with a cluster executor")
     if kw["background"]:
         for opt in ("stage", "plan", "print_trials", "help_op"):
             if kw[opt]:

@@ -31,7 +31,9 @@ def stop(runs_arg: tuple[str, ...], timeout: float, yes: bool, **kw: Any) -> Non
     running runs the filters select are stopped.
 
     Each run's process gets SIGTERM, and SIGKILL if it has not ended
-    after --timeout seconds; the run is then `terminated`. Stopping a
+    after --timeout seconds; the run is then `terminated`. A run whose
+    process runs on another host (a cluster's worker) gets a stop marker
+    instead, and the side that runs it stops it the same way. Stopping a
     pipeline stops its running step, stopping a batch its running
     trials: `guildlike run --restart RUN --needed` finishes them later.
     The command returns once the runs have ended.
@@ -58,7 +60,7 @@ def stop(runs_arg: tuple[str, ...], timeout: float, yes: bool, **kw: Any) -> Non
         rows = run_rows(ctx, [t.run for t in found])
         confirm(["You are about to stop the following runs:"] + rows, f"Stop {len(found)} run(s)?", False)
     for t in found:
-        err(f"Stopping {t.run.id} (pid {t.pid})")
+        err(f"Stopping {t.run.id} (pid {t.pid}{' on ' + t.host if t.host else ''})")
     left = stopping.stop(found, timeout)
     if left:
         raise GuildlikeError("could not stop run(s) " + ", ".join(r.id for r in left))

@@ -43,6 +43,7 @@ OP_KEYS = {
     "optimizer",
     "tags",
     "compare",
+    "resources",
 }
 FLAG_KEYS = {
     "default",
@@ -212,6 +213,7 @@ def _check_ops(path: Path, ops: dict[str, Any], model: str) -> dict[str, Any]:
             raise _err(path, f"{where} must be a mapping, got {type(op).__name__}")
         _check_keys(path, op, OP_KEYS, where)
         _check_types(path, op, _OP_KEY_TYPES, where)
+        _check_resources(path, op.get("resources") or {}, where)
         flags = op.get("flags") or {}
         if not isinstance(flags, dict):
             raise _err(path, f"flags of {where} must be a mapping")
@@ -250,7 +252,7 @@ _OP_KEY_TYPES: dict[str, tuple[type, ...]] = {
     # so one bad pipeline does not make the rest of guild.yml unusable.
     "output-scalars": (dict, list, str, bool), "sourcecode": (list, dict, str, bool),
     "requires": (list, dict, str), "objective": (str, dict), "env": (dict,), "default-max-trials": (int,),
-    "optimizer": (str, dict), "tags": (list, str), "compare": (list, str),
+    "optimizer": (str, dict), "tags": (list, str), "compare": (list, str), "resources": (dict,),
 }
 _FLAG_KEY_TYPES: dict[str, tuple[type, ...]] = {
     "type": _STR, "choices": (list,), "min": _NUM, "max": _NUM, "required": (bool,), "description": _STR,
@@ -273,6 +275,15 @@ def _check_types(path: Path, data: dict[str, Any], types: dict[str, tuple[type, 
         if not ok:
             names = sorted({_TYPE_NAMES[t] for t in allowed})
             raise _err(path, f"{key} of {where} must be {' or '.join(names)}, got {val!r}"[:300])
+
+
+def _check_resources(path: Path, resources: dict[Any, Any], where: str) -> None:
+    """``resources:`` maps names (GPU, MEMORY...) to positive amounts."""
+    for name, amount in resources.items():
+        if not isinstance(name, str) or not name.strip():
+            raise _err(path, f"resource names of {where} must be strings, got {name!r}")
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount <= 0:
+            raise _err(path, f"resource '{name}' of {where} must be a positive number, got {amount!r}")
 
 
 def _check_flag_values(path: Path, fname: str, fdef: dict[str, Any], where: str) -> None:
@@ -412,6 +423,7 @@ def build_opdef(gf: Guildfile, model: ModelDef, op_name: str, cache_dir: Path | 
         objective=data.get("objective"),
         env={str(k): str(v) for k, v in (data.get("env") or {}).items()},
         compare=_compare_list(data.get("compare")),
+        resources={str(k): float(v) for k, v in (data.get("resources") or {}).items()},
     )
     if opdef.main is None and opdef.exec is None and opdef.steps is None:
         opdef.main = op_name

@@ -68,6 +68,7 @@ class OpDef:
     env: dict[str, str] = field(default_factory=dict)
     batch: dict[str, Any] | None = None  # set on a batch run's own op
     compare: list[str] | None = None  # default column specs of ``compare``
+    resources: dict[str, float] = field(default_factory=dict)  # what a worker must have (GPU: 1)
 
     @property
     def full_name(self) -> str:
@@ -101,6 +102,7 @@ class OpDef:
             "env": self.env,
             "batch": self.batch,
             "compare": self.compare,
+            "resources": self.resources,
         }
         return {k: v for k, v in data.items() if not _empty(v) or k == "steps" and v is not None}
 
@@ -130,4 +132,5 @@ class OpDef:
             env=dict(data.get("env") or {}),
             batch=data.get("batch"),
             compare=data.get("compare"),
+            resources=dict(data.get("resources") or {}),
         )

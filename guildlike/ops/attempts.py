@@ -9,7 +9,6 @@ after the first is the run's restart counter (Runnable's retry indicator).
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from ..context import Context
 from ..store import status as status_mod
 from ..store.run import Run
 from ..util import timeutil
+from ..util.hosts import host_name
 from . import codeid, datahash
 
 
@@ -43,7 +43,7 @@ def begin(ctx: Context | None, run: Run, trigger: str) -> None:
             "flags": run.flags,
             "sourcecode_digest": run.get("sourcecode_digest") or "",
             "code": codeid.cached_identity(ctx, project) if ctx else codeid.identify(Path(project)),
-            "host": socket.gethostname(),
+            "host": host_name(),
             "trigger": kind,
         }
     )

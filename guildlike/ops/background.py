@@ -9,9 +9,9 @@ reports on a pipe what it would have told the user (a ``--needed`` skip, an
 error); ``start`` passes that on and returns once the run's ``started``
 attribute changes, or raises the error the detached process met.
 
-Nothing here knows how runs are run: the detached process calls the engine.
-A later executor for other machines reuses ``spawn_detached`` and the
-reporting pipe.
+Nothing here knows how runs are run: the detached process calls the engine,
+with the executor the request names. With a cluster executor the detached
+process is the cluster's client: it submits the run and waits for its end.
 """
 
 from __future__ import annotations
@@ -45,11 +45,12 @@ class Request:
     opspec: str | None = None
     flag_args: list[str] = field(default_factory=list)
     opts: dict[str, Any] = field(default_factory=dict)
+    executor: str | None = None  # --executor; None: the environment's or the home's config
 
     @classmethod
     def make(cls, action: str, run_id: str, opts: RunOptions, opspec: str | None = None,
-             flag_args: Sequence[str] = ()) -> Request:
-        return cls(action, run_id, opspec, list(flag_args), asdict(opts))
+             flag_args: Sequence[str] = (), executor: str | None = None) -> Request:
+        return cls(action, run_id, opspec, list(flag_args), asdict(opts), executor)
 
     def options(self) -> RunOptions:
         return RunOptions(**self.opts)

@@ -14,6 +14,7 @@ from ..context import Context
 from ..errors import GuildlikeError, RunFailed
 from .background import ReportingUI, Request
 from .engine import Engine
+from .executors import make_executor
 
 
 def main(argv: list[str]) -> int:
@@ -24,7 +25,8 @@ def main(argv: list[str]) -> int:
     ui = ReportingUI(fd)
     try:
         request = Request.decode(argv[1] if len(argv) > 1 else "")
-        Engine(Context.from_env(ui=ui)).perform(request)
+        ctx = Context.from_env(ui=ui)
+        Engine(ctx, make_executor(ctx, request.executor)).perform(request)
     except RunFailed as e:
         return e.exit_code
     except GuildlikeError as e:

@@ -192,11 +192,13 @@ def _run_listed(
     else:
         planned = existing_trials(runner.ctx, batch)
     records = TrialRecords(batch, planned)
-    best = Best(objective_for(base, bop.batch or {}))
+    parallel = 1 if opts.stage_trials else opts.max_parallel
+    best = Best(objective_for(base, bop.batch or {}), side_by_side=parallel > 1)
     total = len(planned)
     for _, trun in planned:
         if trun is not None and trun.status == status.COMPLETED:
             best.add(trun)
+            best.ended(None)
 
     def one(i: int) -> int:
         tflags, trun = planned[i]
@@ -209,15 +211,18 @@ def _run_listed(
             mark_staged(trun)
             runner.ctx.ui.info(f"Staged trial {trun.id}: {base.full_name}")
             return 0
+        best.started()
         runner.ctx.ui.progress(best.progress(i + 1, total))
         code = run_trial(runner, batch, base, trun, tflags, opts)
         if code == 0:
             best.add(trun)
+        best.ended(code)
+        if best.side_by_side:
+            runner.ctx.ui.progress(best.progress(i + 1, total))
         return code
 
-    parallel = 1 if opts.stage_trials else opts.max_parallel
     try:
-        codes = run_parallel(list(range(total)), one, parallel)
+        codes = run_parallel(runner, list(range(total)), one, parallel)
     finally:
         records.flush()
     return [c for c in codes if c]

@@ -62,8 +62,17 @@ def identify(project_dir: Path) -> dict[str, Any]:
     return ident
 
 
+def _key(project_dir: str) -> str:
+    return f"codeid:{project_dir}"
+
+
+def remember_identity(ctx: Context, project_dir: str, ident: dict[str, Any]) -> None:
+    """Take ``ident`` as the project's identity for ``ctx``'s command (found elsewhere)."""
+    ctx.cache[_key(project_dir)] = dict(ident)
+
+
 def cached_identity(ctx: Context, project_dir: str) -> dict[str, Any]:
-    key = f"codeid:{project_dir}"
+    key = _key(project_dir)
     if key not in ctx.cache:
         ctx.cache[key] = identify(Path(project_dir)) if project_dir else {"type": "none", "message": "no project"}
     found = ctx.cache[key]

@@ -140,6 +140,9 @@ class Engine:
     def execute(self, run: Run, opdef: OpDef, opts: RunOptions) -> None:
         self.executor.execute(self.ctx, run, opdef, opts)
 
+    def interrupt(self, signum: int) -> None:
+        self.executor.interrupt(signum)
+
     def start_staged(self, spec: str, opts: RunOptions) -> Run:
         run = restart.find_run(self.ctx, spec)
         with status.claim(run.path) as mine:  # two starts at once: one goes on

@@ -12,6 +12,7 @@ from ..store import status
 from ..store.run import Run
 from ..util.secrets import scrub
 from . import opcmd, process, requires, scalars
+from .heartbeat import Heartbeat
 from .lifecycle import archive_output, finish, mark_started, mark_unresolved
 from .options import RunOptions
 
@@ -31,17 +32,29 @@ def execute(ctx: Context, run: Run, opdef: OpDef, opts: RunOptions) -> None:
     archive_output(run)
     mark_started(ctx, run, opts)
     tee = _series_tee(run, opdef)
+    started: list[int] = []
+
+    def on_start(pid: int) -> None:
+        status.write_lock(run.path, pid)
+        started.append(pid)
+
+    def on_stop(sig: int) -> bool:  # a stop asked for from another machine
+        for pid in started:
+            process.signal_group(pid, sig)
+        return bool(started)
+
     try:
-        code = process.run_process(
-            ctx,
-            cmd,
-            env,
-            run.path,
-            run.guild_dir / "output",
-            on_start=lambda pid: status.write_lock(run.path, pid),
-            whole_lines=opts.max_parallel > 1,
-            on_output=tee.feed if tee else None,
-        )
+        with Heartbeat(run.path, on_stop):
+            code = process.run_process(
+                ctx,
+                cmd,
+                env,
+                run.path,
+                run.guild_dir / "output",
+                on_start=on_start,
+                whole_lines=opts.max_parallel > 1,
+                on_output=tee.feed if tee else None,
+            )
     except Interrupted as e:
         _record_end(ctx, run, opdef, tee, -e.signum)
         raise RunFailed(EXIT_SIGNAL_BASE + e.signum, "") from None

@@ -11,7 +11,7 @@ import json
 import os
 import platform
 import shutil
-import socket
+import signal
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,11 +23,13 @@ from ..errors import EXIT_SIGNAL_BASE, GuildlikeError, Interrupted, RunFailed
 from ..guildfile import flags as flagsmod
 from ..guildfile import sourcecode
 from ..guildfile.opdef import OpDef
-from ..store import attrs, labels, opref, series, status, store
+from ..store import attrs, labels, liveness, opref, series, status, store
 from ..store.run import Run
 from ..util import timeutil
 from ..util.files import atomic_write, remove_tree
+from ..util.hosts import host_name
 from . import attempts, guildop, process, scalars
+from .heartbeat import Heartbeat
 from .options import RunOptions
 
 INTERRUPTED_CODES = (130, 143)  # exit codes of guildlike stopped by SIGINT / SIGTERM
@@ -102,7 +104,7 @@ def _write_attrs(run: Run, opdef: OpDef, flags: dict[str, Any], opts: RunOptions
     if opts.tags:
         run.set("tags", list(opts.tags))
     run.set("run_params", opts.run_params())
-    run.set("host", socket.gethostname())
+    run.set("host", host_name())
     run.set("user", getpass.getuser())
     run.set("platform", _platform())
     if opts.parent_id:
@@ -202,6 +204,7 @@ def finish(run: Run, exit_status: int, hash_data: bool = False) -> None:
     attempts.end(run, exit_status, digest)
     run.set("exit_status", exit_status)
     status.remove_lock(run.path)
+    liveness.clear(run.path)
 
 
 def _pipeline_scalars(run: Run) -> None:
@@ -218,8 +221,14 @@ def recording_end(run: Run) -> Iterator[None]:
     """Write the end state of a run whose work (steps, trials) runs inside,
     whatever stops it: a failing child (its exit status), an error (its exit
     code), or SIGINT/SIGTERM, also between children (terminated)."""
+    def on_stop(sig: int) -> bool:  # a stop asked for from another machine: as SIGTERM here
+        if sig == signal.SIGTERM:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return True
+
+    liveness.clear(run.path)  # an earlier attempt's stop request is not this one's
     try:
-        with process.interrupt_on_signals():
+        with process.interrupt_on_signals(), Heartbeat(run.path, on_stop):
             yield
     except Interrupted as e:
         finish(run, -e.signum)

@@ -60,12 +60,29 @@ def objective_for(base: OpDef, spec: dict[str, Any]) -> Objective:
 
 
 class Best:
-    """The best objective value among the trials that completed (thread safe)."""
+    """The best objective value among the trials that completed, and how many
+    trials run, completed and failed (thread safe): a batch's progress line."""
 
-    def __init__(self, objective: Objective) -> None:
+    def __init__(self, objective: Objective, side_by_side: bool = False) -> None:
         self.objective = objective
         self.value: float | None = None
+        self.side_by_side = side_by_side  # trials run side by side: the line counts them
+        self.running = self.done = self.failed = 0
         self._lock = threading.Lock()
+
+    def started(self) -> None:
+        with self._lock:
+            self.running += 1
+
+    def ended(self, code: int | None) -> None:
+        """A trial has ended with ``code`` (None: it had completed before the batch ran)."""
+        with self._lock:
+            if code is not None:
+                self.running -= 1
+            if code:
+                self.failed += 1
+            else:
+                self.done += 1
 
     def add(self, run: Run) -> float | None:
         val = self.objective.value(run)
@@ -79,8 +96,12 @@ class Best:
                 self.value = val
 
     def progress(self, i: int, total: int) -> str:
-        """``trial 3 of 20, best loss 0.0123 so far`` (the best part once known)."""
+        """``trial 3 of 20, best loss 0.0123 so far`` (the best part once known); trials
+        side by side: ``20 trials: 4 running, 2 done, 1 failed, 13 queued, best ...``."""
         text = f"trial {i} of {total}"
+        if self.side_by_side:
+            queued = max(0, total - self.running - self.done - self.failed)
+            text = f"{total} trials: {self.running} running, {self.done} done, {self.failed} failed, {queued} queued"
         if self.value is not None:
             text += f", best {self.objective.scalar} {self.value:.6g} so far"
         return text

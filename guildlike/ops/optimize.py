@@ -3,8 +3,12 @@
 The objective is ``objective.Objective``. The Bayesian optimizer is Optuna's TPE sampler, an optional extra
 (``pip install 'guildlike[optimize]'``), imported only when asked for.
 Each trial's values come from the sampler given the results of the trials
-before it. A restarted search warm-starts from the earlier trials the batch
-links to that ran the same source code (same ``sourcecode_digest``).
+that ended before it was asked for; with ``--max-parallel N``, N trials are
+in flight, and a new one is asked for as soon as one ends. The study lives
+in the batch run: each trial's values are recorded before it runs, so a
+restarted search (even after its own process was killed) reruns what did
+not complete and warm-starts from the earlier trials the batch links to
+that ran the same source code (same ``sourcecode_digest``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import threading
 import warnings
 from typing import Any
 
-from ..errors import GuildlikeError
+from ..errors import GuildlikeError, Interrupted
 from ..guildfile import flags as flagsmod
 from ..guildfile.opdef import OpDef
 from ..store import status
@@ -164,9 +168,13 @@ class _SearchRound:
         if trun is None:
             trun = new_trial(self.runner, self.batch, self.base, tflags, self.opts)
             self.records.set_run(i, trun.id)
+        self.best.started()
         self.runner.ctx.ui.progress(self.best.progress(i + 1, self.total))
         code = run_trial(self.runner, self.batch, self.base, trun, tflags, self.opts)
         val = self.best.add(trun) if code == 0 else None
+        self.best.ended(code)
+        if self.best.side_by_side:
+            self.runner.ctx.ui.progress(self.best.progress(i + 1, self.total))
         with self._lock:
             if code == 0 and val is None and not self._missing_noted:
                 self._missing_noted = True
@@ -181,14 +189,36 @@ class _SearchRound:
                 self.search.tell(handle, val)
         return code
 
-    def ask(self, n: int) -> list[Job]:
-        """``n`` new trials from the study, recorded before they run."""
-        wave: list[Job] = []
-        for _ in range(n):
+    def ask(self) -> Job:
+        """A new trial from the study, recorded before it runs."""
+        with self._lock:
             handle, tflags = self.search.ask()
-            tflags = check_trials(self.base, [tflags], self.opts)[0]
-            wave.append((self.records.add(tflags), tflags, None, handle))
-        return wave
+        tflags = check_trials(self.base, [tflags], self.opts)[0]
+        return (self.records.add(tflags), tflags, None, handle)
+
+
+def _keep_in_flight(runner: Runner, rnd: _SearchRound, max_trials: int, par: int) -> list[int]:
+    """Ask for a trial whenever one of ``par`` slots frees (the study knows every result
+    that came in), until ``max_trials`` are recorded; the trials' exit statuses."""
+    codes: list[int] = []
+    if par <= 1:
+        while len(rnd.records) < max_trials:
+            codes.append(rnd.trial(rnd.ask()))
+        return codes
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait  # lazy: start-up speed
+
+    with ThreadPoolExecutor(max_workers=par) as pool:
+        going: set[Future[int]] = set()
+        try:
+            while going or len(rnd.records) < max_trials:
+                while len(going) < par and len(rnd.records) < max_trials:
+                    going.add(pool.submit(rnd.trial, rnd.ask()))
+                done, going = wait(going, return_when=FIRST_COMPLETED)
+                codes += [f.result() for f in done]
+        except Interrupted as e:  # signals reach this (main) thread only: stop the trials in flight
+            runner.interrupt(e.signum)
+            raise
+    return codes
 
 
 def run(
@@ -209,7 +239,8 @@ def run(
     check_available()
     spec = bop.batch or {}
     max_trials = int(spec.get("max_trials") or trialsmod.DEFAULT_MAX_TRIALS)
-    best = Best(objective_for(base, spec))
+    par = max(1, opts.max_parallel)
+    best = Best(objective_for(base, spec), side_by_side=par > 1)
     planned = [] if fresh else existing_trials(runner.ctx, batch)
     # Going on with a search: a seed of its own, so as not to draw its first values again.
     search = Search(base, flags, best.objective, int(spec["random_seed"]) + len(planned), max_trials)
@@ -218,15 +249,15 @@ def run(
         runner.ctx.ui.info(f"Warm-starting the search from {warm} earlier trial(s)")
     records = TrialRecords(batch, planned)
     rnd = _SearchRound(runner, batch, base, opts, best, search, records, max(len(planned), max_trials))
-    par = max(1, opts.max_parallel)
+    for _ in range(sum(1 for _, r in planned if r is not None and r.status == status.COMPLETED)):
+        best.ended(None)
     again: list[Job] = [
         (i, f, r, None) for i, (f, r) in enumerate(planned) if r is None or r.status != status.COMPLETED
     ]
     codes: list[int] = []
     try:
-        codes += run_parallel(again, rnd.trial, par)
-        while len(records) < max_trials:
-            codes += run_parallel(rnd.ask(min(par, max_trials - len(records))), rnd.trial, par)
+        codes += run_parallel(runner, again, rnd.trial, par)
+        codes += _keep_in_flight(runner, rnd, max_trials, par)
     finally:
         records.flush()
     return [c for c in codes if c]

@@ -98,11 +98,23 @@ def _die_with_parent() -> None:
         pass
 
 
-def _killpg(pid: int, sig: int) -> None:
+def signal_group(pid: int, sig: int) -> None:
+    """Send ``sig`` to the process group ``pid`` leads (one started by ``run_process``)."""
     try:
         os.killpg(pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+_killpg = signal_group
+
+
+def signal_child_groups(signum: int) -> None:
+    """Send ``signum`` to the process group of each process this one started."""
+    import psutil  # lazy: start-up speed, runs start without psutil
+
+    for child in psutil.Process().children():
+        signal_group(child.pid, signum)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

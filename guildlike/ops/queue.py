@@ -43,6 +43,7 @@ from ..store import status, store
 from ..store.filters import RunFilter
 from ..store.run import Run
 from .background import spawn_detached
+from .executor_config import executor_setting
 from .executors import make_executor
 
 QUEUE_TRIGGER = "queue"  # the trigger of the attempts the queue starts (``runs log``)
@@ -72,15 +73,23 @@ class QueueReport:
     not_started: list[str] = field(default_factory=list)
 
 
-def check_settings(settings: QueueSettings) -> None:
-    """Bad settings are an error before anything is started."""
+def check_settings(ctx: Context, settings: QueueSettings) -> None:
+    """Bad settings are an error before anything is started; ``settings.executor``
+    becomes what names it (the option, the environment or the home's config)."""
     if settings.max_parallel < 1:
         raise UsageError(f"invalid --max-parallel {settings.max_parallel}: use 1 or more")
     if not settings.poll_interval > 0:
         raise UsageError(f"invalid --poll-interval {settings.poll_interval}: use a number of seconds above 0")
     if settings.gpus is not None and not _GPUS.match(settings.gpus):
         raise UsageError(f"invalid --gpus {settings.gpus!r}: use device numbers or ids separated by commas (0,1)")
-    make_executor(settings.executor)  # an unknown executor, a missing extra, no scheduler
+    setting = executor_setting(ctx, settings.executor)
+    if isinstance(setting, dict):
+        raise UsageError(
+            "a queue cannot start a dask-jobqueue cluster of its own (each run is started by a process of its own)",
+            ["Start the cluster and give the queue its scheduler: --executor dask://HOST:PORT"],
+        )
+    settings.executor = setting
+    make_executor(ctx, setting)  # an unknown executor, a missing extra, no scheduler
 
 
 def staged_runs(ctx: Context) -> list[Run]:
@@ -140,7 +149,7 @@ def _stop_on_signals() -> Iterator[None]:
 def run_queue(ctx: Context, settings: QueueSettings) -> QueueReport:
     """Start staged runs until stopped (SIGINT, SIGTERM) or, with ``run_once``,
     until none is staged and the runs it started have ended."""
-    check_settings(settings)
+    check_settings(ctx, settings)
     queue = _Queue(ctx, settings)
     where = settings.executor or _LOCAL
     ctx.ui.info(f"Starting queue ({settings.max_parallel} at a time, {where})")

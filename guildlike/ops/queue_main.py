@@ -41,7 +41,7 @@ Answer = Callable[[str], None]
 def start_claimed(ctx: Context, run_id: str, executor_spec: str, gpus: str | None, answer: Answer) -> int:
     """Claim the staged run ``run_id``, ``answer`` the queue, and run it; the exit status."""
     try:
-        executor: Executor = make_executor(executor_spec or None)
+        executor: Executor = make_executor(ctx, executor_spec or "local")
     except GuildlikeError as e:
         answer(f"error {e.message}")
         return e.exit_code

@@ -40,3 +40,7 @@ class Runner(Protocol):
     def execute(self, run: Run, opdef: OpDef, opts: RunOptions) -> None:
         """Hand a prepared op run to the executor and wait for its end."""
         ...
+
+    def interrupt(self, signum: int) -> None:
+        """Stop the runs the executor runs side by side (see ``Executor.interrupt``)."""
+        ...

@@ -11,6 +11,11 @@ The process a run's ``LOCK`` names is the one signalled, wherever it runs
   runs, and records both ``terminated``. If they have not ended when the
   grace period is over, the op processes still running under the run get
   SIGKILL, and so does, last, the guildlike process itself.
+
+A process on another host (its LOCK names that host) cannot be signalled
+from here: the run gets a stop marker instead (``store.liveness``), and the
+side that runs it there stops it the same way (SIGTERM, SIGKILL once the
+timeout has passed) and records it ``terminated``.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..store import links, status
+from ..store import links, liveness, status
 from ..store.run import Run
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -33,14 +38,27 @@ _POLL_S = 0.1
 class Target:
     run: Run
     pid: int
+    host: str = ""  # the other host the process runs on ("" when it runs on this one)
+
+
+def _running_lock(run: Run) -> status.Lock | None:
+    lock = status.read_lock(run.path)
+    if lock is None or lock.pid <= 0 or not status.lock_pid_alive(lock):
+        return None
+    return lock
 
 
 def running_pid(run: Run) -> int | None:
     """The pid of the process running ``run`` (its LOCK's), None when it is not running."""
-    lock = status.read_lock(run.path)
-    if lock is None or lock[0] <= 0 or not status.lock_pid_alive(lock):
+    lock = _running_lock(run)
+    return None if lock is None else lock.pid
+
+
+def _target(run: Run) -> Target | None:
+    lock = _running_lock(run)
+    if lock is None:
         return None
-    return lock[0]
+    return Target(run, lock.pid, lock.host if lock.remote else "")
 
 
 def targets(runs: list[Run]) -> tuple[list[Target], list[Run]]:
@@ -49,11 +67,11 @@ def targets(runs: list[Run]) -> tuple[list[Target], list[Run]]:
     idle: list[Run] = []
     for run in runs:
         run.invalidate()
-        pid = running_pid(run) if run.get("exit_status") is None else None
-        if pid is None:
+        target = _target(run) if run.get("exit_status") is None else None
+        if target is None:
             idle.append(run)
         else:
-            found.append(Target(run, pid))
+            found.append(target)
     return found, idle
 
 
@@ -95,13 +113,13 @@ def _running_ops_under(run: Run, seen: set[str] | None = None) -> Iterator[Targe
             continue
         seen.add(child_id)
         child = Run(child_id, run.path.parent / child_id)
-        pid = running_pid(child)
-        if pid is None:
+        target = _target(child)
+        if target is None:
             continue
         if _runs_children(child):
             yield from _running_ops_under(child, seen)
         else:
-            yield Target(child, pid)
+            yield target
 
 
 def _ancestors(run: Run) -> Iterator[str]:
@@ -122,19 +140,28 @@ def stop(found: list[Target], timeout: float = DEFAULT_TIMEOUT_S) -> list[Run]:
     """
     ids = {t.run.id for t in found}
     for t in found:
-        if not any(a in ids for a in _ancestors(t.run)):
+        if any(a in ids for a in _ancestors(t.run)):
+            continue
+        if t.host:
+            liveness.request_stop(t.run.path, timeout)
+        else:
             _signal(t.pid, signal.SIGTERM, group=not _runs_children(t.run))
     left = _wait([t.run for t in found], timeout)
     if not left:
         return []
-    pids = {t.run.id: t.pid for t in found}
+    # Processes on other hosts are stopped there (SIGKILL after the same timeout).
+    here = {t.run.id: t.pid for t in found if not t.host}
     for run in left:
+        if run.id not in here:
+            continue
         if _runs_children(run):
             for op in _running_ops_under(run):
-                _signal(op.pid, signal.SIGKILL, group=True)
+                if not op.host:
+                    _signal(op.pid, signal.SIGKILL, group=True)
         else:
-            _signal(pids[run.id], signal.SIGKILL, group=True)
+            _signal(here[run.id], signal.SIGKILL, group=True)
     left = _wait(left, _LAST_GRACE_S)
     for run in left:  # a guildlike process that does not end: its run will show as error
-        _signal(pids[run.id], signal.SIGKILL, group=False)
+        if run.id in here:
+            _signal(here[run.id], signal.SIGKILL, group=False)
     return _wait(left, _LAST_GRACE_S)

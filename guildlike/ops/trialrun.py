@@ -3,7 +3,6 @@ handed to the runner one at a time or several side by side."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -94,7 +93,7 @@ def _take_or_wait(runner: Runner, trun: Run, base: OpDef, opts: RunOptions) -> i
     return code if isinstance(code, int) and code > 0 and code not in INTERRUPTED_CODES else 1
 
 
-def run_parallel(items: list[T], fn: Callable[[T], R], max_parallel: int) -> list[R]:
+def run_parallel(runner: Runner, items: list[T], fn: Callable[[T], R], max_parallel: int) -> list[R]:
     """``fn`` over ``items``, ``max_parallel`` at a time, results in order."""
     if max_parallel <= 1 or len(items) <= 1:
         return [fn(item) for item in items]
@@ -104,18 +103,9 @@ def run_parallel(items: list[T], fn: Callable[[T], R], max_parallel: int) -> lis
         try:
             return list(pool.map(fn, items))
         except Interrupted as e:
-            # Signals reach this (main) thread only: pass them on to the
-            # trials still running, or the pool would wait for them to end.
-            _signal_children(e.signum)
+            # Signals reach this (main) thread only: the items not started
+            # never start, and the runs still going are stopped by the
+            # executor, or the pool would wait for them to end.
+            pool.shutdown(wait=False, cancel_futures=True)
+            runner.interrupt(e.signum)
             raise
-
-
-def _signal_children(signum: int) -> None:
-    """Send ``signum`` to the process group of each process this one started."""
-    import psutil  # lazy: start-up speed, runs start without psutil
-
-    for child in psutil.Process().children():
-        try:
-            os.killpg(child.pid, signum)
-        except (ProcessLookupError, PermissionError):
-            pass

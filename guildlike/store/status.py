@@ -1,10 +1,12 @@
 """Run status from the markers in ``.guild``.
 
 ``LOCK`` holds the pid of the process running the run, followed on the same
-line by that process's start time (seconds since the epoch). A run is
-``running`` only while that very process lives: a pid that now belongs to
-another process (pid reuse) does not count. A run whose process died without
-writing ``exit_status`` is ``error``, never ``running`` forever.
+line by that process's start time (seconds since the epoch) and the host it
+runs on. A run is ``running`` only while that very process lives: a pid that
+now belongs to another process (pid reuse) does not count. A process on
+another host cannot be checked from here: its run is judged by its heartbeat
+(``liveness``). A run whose process died without writing ``exit_status`` is
+``error``, never ``running`` forever.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 from ..util.files import atomic_write
+from ..util.hosts import host_name
+from . import liveness
 
 RUNNING = "running"
 COMPLETED = "completed"
@@ -33,18 +38,34 @@ TERMINATED_EXIT_CODES = frozenset({-2, -9, -15, 130, 143})
 _CTIME_SLACK = 0.05
 
 
+class Lock(NamedTuple):
+    """What a ``LOCK`` (or ``PENDING``) says: the process, when it started, where it runs."""
+
+    pid: int
+    ctime: float | None  # the process's start time, None when not recorded
+    mtime: float  # when the marker was written
+    host: str = ""  # "" when not recorded (this host)
+    beat: float | None = None  # the run's last heartbeat, read for a process on another host
+
+    @property
+    def remote(self) -> bool:
+        """True when the process runs on another host, where its pid means nothing here."""
+        return bool(self.host) and self.host != host_name()
+
+
 def lock_path(run_dir: Path) -> Path:
     return run_dir / ".guild" / "LOCK"
 
 
 def _pid_text(pid: int) -> str:
-    """``PID START BOOT_START``: the process's start time (seconds since the
-    epoch) and the same instant in seconds since boot, which a later change
-    of the wall clock does not move."""
+    """``PID START BOOT_START HOST``: the process's start time (seconds since
+    the epoch), the same instant in seconds since boot, which a later change
+    of the wall clock does not move, and this host's name."""
     ctime = process_create_time(pid)
+    host = "_".join(host_name().split())
     if ctime is None:
-        return f"{pid}\n"
-    return f"{pid} {ctime:.3f} {ctime - boot_time():.3f}\n"
+        return f"{pid} - - {host}\n"
+    return f"{pid} {ctime:.3f} {ctime - boot_time():.3f} {host}\n"
 
 
 def write_lock(run_dir: Path, pid: int) -> None:
@@ -148,8 +169,8 @@ def process_create_time(pid: int) -> float | None:
         return None
 
 
-def read_lock(run_dir: Path, name: str = "LOCK") -> tuple[int, float | None, float] | None:
-    """(pid, process start time or None, lock mtime), or None when unlocked."""
+def read_lock(run_dir: Path, name: str = "LOCK") -> Lock | None:
+    """What the marker ``name`` says, or None when there is none."""
     path = run_dir / ".guild" / name
     try:
         mtime = path.stat().st_mtime
@@ -157,33 +178,43 @@ def read_lock(run_dir: Path, name: str = "LOCK") -> tuple[int, float | None, flo
     except (FileNotFoundError, NotADirectoryError):
         return None
     except (OSError, UnicodeDecodeError):
-        return (-1, None, 0.0)  # unreadable: names no live process
+        return Lock(-1, None, 0.0)  # unreadable: names no live process
     parts = text.split()
     if not parts:
-        return (0, None, mtime)  # Guild's markers hold no pid
+        return Lock(0, None, mtime)  # Guild's markers hold no pid
     try:
         pid = int(parts[0])
     except ValueError:
-        return (-1, None, mtime)
-    ctime = None
+        return Lock(-1, None, mtime)
+    host = parts[3] if len(parts) > 3 else ""
+    lock = Lock(pid, _start_time(parts), mtime, host)
+    if lock.remote:
+        lock = lock._replace(beat=liveness.last_beat(run_dir))
+    return lock
+
+
+def _start_time(parts: list[str]) -> float | None:
     try:
         if len(parts) > 2:
             # The start as seconds since boot, in this process's view of the
             # epoch: a wall clock moved since the LOCK was written (NTP, a
             # resumed VM) does not make a running process look like another.
-            ctime = float(parts[2]) + boot_time()
-        elif len(parts) > 1:
-            ctime = float(parts[1])
+            return float(parts[2]) + boot_time()
+        if len(parts) > 1:
+            return float(parts[1])
     except ValueError:
-        ctime = None
-    return (pid, ctime, mtime)
+        pass
+    return None
 
 
-def lock_pid_alive(lock: tuple[int, float | None, float]) -> bool:
-    """True when the LOCK's process is alive and is the same process."""
-    pid, ctime, mtime = lock
+def lock_pid_alive(lock: Lock) -> bool:
+    """True when the LOCK's process is alive and is the same process; for a
+    process on another host, when the run's heartbeat (or the LOCK) is fresh."""
+    pid, ctime, mtime = lock.pid, lock.ctime, lock.mtime
     if pid <= 0:
         return False
+    if lock.remote:
+        return liveness.is_fresh(max(lock.beat or 0.0, mtime))
     actual = process_create_time(pid)
     if actual is None:
         return False
@@ -205,6 +236,8 @@ def status_from_markers(run_dir: Path, exit_status: object) -> str:
     if lock is not None:
         if lock_pid_alive(lock):
             return RUNNING
+        if lock.remote and liveness.stop_requested(run_dir):
+            return TERMINATED  # stopped from here, and its host went quiet
     elif exit_status is None:
         if (gdir / "STAGED").exists():
             return STAGED
