@@ -364,3 +364,45 @@ def test_command_bad_usage(home: tuple[Path, Any]) -> None:
         p = subprocess.run([sys.executable, "-m", "guildlike", "view", "--no-open", "--port", port],
                            env=env, capture_output=True, text=True, timeout=30)
     assert p.returncode == 1 and p.stderr.startswith(f"guildlike: cannot serve on 127.0.0.1:{port}")
+
+
+# -- export
+
+
+def test_export_is_one_file_with_the_data(home: tuple[Path, dict[str, list[str]]], tmp_path: Path) -> None:
+    import json
+    import re
+
+    ids = home[1]
+    env = dict(os.environ, GUILDLIKE_HOME=str(home[0]))
+    target = tmp_path / "report.html"
+    chosen = [ids["fit"][0], ids["fit"][1], ids["steps-restart"][0]]
+    p = subprocess.run([sys.executable, "-m", "guildlike", "view", "--export", str(target), *chosen],
+                       env=env, capture_output=True, text=True)
+    assert (p.returncode, p.stdout) == (0, f"Wrote {target} (3 runs)\n"), p.stderr
+    text = target.read_text()
+    found = re.search(r"window\.GUILDLIKE_DATA = (.*?);</script>", text, re.S)
+    assert found
+    data = json.loads(found.group(1))
+    assert [r["id"] for r in data["runs"]] == chosen
+    assert data["run"][ids["fit"][1]]["flags"] == {"epochs": 3, "lr": 0.5}
+    assert [p[1] for p in data["series"][ids["fit"][1]]["loss"]] == [1.5, 1.0, 0.5]
+    assert [s["action"] for s in data["pipeline"][ids["steps-restart"][0]]["steps"]] == ["reuse", "rerun"]
+    assert data["compare"]["all"]["ids"] == chosen
+    assert "uPlot" in text and "function route()" in text
+    # Nothing is fetched from elsewhere: no src/href/url() but inline data, no http(s) but two names.
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", text)
+    assert "url(http" not in text and "@import" not in text
+    assert set(re.findall(r"https?://[^\s\"'<>)]*", text)) <= {
+        "http://www.w3.org/2000/svg", "https://github.com/leeoniya/uPlot"}
+    assert not re.search(r'<(script|link)[^>]+(src|href)="(?!data:)', text)
+
+
+def test_export_bad_target(home: tuple[Path, dict[str, list[str]]], tmp_path: Path) -> None:
+    env = dict(os.environ, GUILDLIKE_HOME=str(home[0]))
+    p = subprocess.run([sys.executable, "-m", "guildlike", "view", "--export", str(tmp_path / "no" / "x.html"), "1"],
+                       env=env, capture_output=True, text=True)
+    assert p.returncode == 1 and p.stderr.startswith("guildlike: cannot write ") and not (tmp_path / "no").exists()
+    p = subprocess.run([sys.executable, "-m", "guildlike", "view", "--export", str(tmp_path / "x.html"), "nosuch"],
+                       env=env, capture_output=True, text=True)
+    assert p.returncode == 1 and not (tmp_path / "x.html").exists()
