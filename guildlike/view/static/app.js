@@ -172,7 +172,8 @@ function filterBar(params) {
 }
 
 function runRow(r, selected, onSelect) {
-  const progress = r.status === "running" ? (r.step !== null && r.step !== undefined ? `step ${r.step}` : "started") : "";
+  const step = r.step !== null && r.step !== undefined ? `step ${r.step} · ` : "";
+  const progress = r.status === "running" ? `${step}${fmtDuration(r.started)}` : "";
   return h("tr", { "data-id": r.id, "data-status": r.status },
     h("td", {}, h("input", { type: "checkbox", checked: selected.has(r.id), onchange: (ev) => onSelect(r.id, ev.target.checked) })),
     h("td", { class: "mono" }, runLink(r.id)),
@@ -237,11 +238,12 @@ function sparkline(points) {
 function lineChart(el, names, tables, opts) {
   // tables: one [xs, ys] per series; uPlot.join aligns them on one x axis.
   const data = tables.length === 1 ? tables[0] : uPlot.join(tables);
+  const few = data[0].length <= 30;
   const width = Math.max(300, el.clientWidth || 600);
   const chart = new uPlot({
     width, height: (opts && opts.height) || 260, scales: { x: { time: false } },
     legend: { show: names.length <= 12 },
-    series: [{ label: "step" }, ...names.map((n, i) => ({ label: n, stroke: color(i, names.length), width: 1.5, spanGaps: true, points: { show: false } }))],
+    series: [{ label: "step" }, ...names.map((n, i) => ({ label: n, stroke: color(i, names.length), width: 1.5, spanGaps: true, points: { show: few } }))],
   }, data, el);
   el.dataset.series = String(chart.series.length - 1);
   charts.push(chart);
@@ -252,9 +254,10 @@ function xy(points) {
   return [points.map((p) => p[0]), points.map((p) => num(p[1]))];
 }
 
-function scalarsCard(run, series) {
+function scalarsCard(run, series, chosen) {
   const chartEl = h("div", { class: "chart", id: "run-chart" });
   const show = (key) => {
+    card.dataset.key = key;
     charts.forEach((c) => c.destroy());
     charts = [];
     chartEl.replaceChildren(h("div", { class: "muted" }, key));
@@ -268,9 +271,9 @@ function scalarsCard(run, series) {
       h("td", { class: "num" }, fmtVal(s.max)), h("td", { class: "num" }, fmtVal(s.count)), h("td", {}, sparkline(series[k] || [])));
   });
   const card = h("div", { class: "card" }, h("h2", {}, "Scalars"),
-    keys.length ? h("table", { id: "scalars" }, h("thead", {}, h("tr", {}, ["key", "last", "step", "min", "max", "count", ""].map((t) => h("th", {}, t)))), h("tbody", {}, rows))
+    keys.length ? h("table", { id: "scalars" }, h("thead", {}, h("tr", {}, ["key", "last", "step", "min", "max", "count", ""].map((t, i) => h("th", { class: i && i < 6 ? "num" : "" }, t)))), h("tbody", {}, rows))
       : h("p", { class: "muted" }, "No scalars."), chartEl);
-  if (keys.length) setTimeout(() => show(keys.find((k) => (series[k] || []).length > 1) || keys[0]), 0);
+  if (keys.length) setTimeout(() => show(keys.includes(chosen) ? chosen : keys.find((k) => (series[k] || []).length > 1) || keys[0]), 0);
   return card;
 }
 
@@ -331,6 +334,7 @@ async function runPage(app, parts) {
   const code = (run.code_identities || []).map((c) => `${c.commit || ""}${c.dirty ? " (dirty)" : ""}`).join(", ");
   const flags = Object.keys(run.flags).sort().map((k) => h("tr", {}, h("td", {}, k), h("td", { class: "mono" }, fmtVal(run.flags[k]))));
   const extra = [];
+  let scalars = scalarsCard(run, series);
   if (run.kind === "pipeline") extra.push(h("a", { class: "more", href: `#/pipeline/${run.id}`, id: "pipeline-link" }, "Pipeline steps and restart plan →"));
   if (run.kind === "batch") extra.push(h("a", { class: "more", href: `#/compare?batch=${run.id}` }, "Compare trials →"));
   put(app, 
@@ -343,11 +347,14 @@ async function runPage(app, parts) {
         ["code", code], ["folder", h("span", { class: "mono" }, run.run_dir)]])),
       h("div", { class: "card" }, h("h2", {}, "Flags"), flags.length ? h("table", { class: "kv", id: "flags" }, h("tbody", {}, flags)) : h("p", { class: "muted" }, "No flags."))),
     h("div", { style: "height:16px" }),
-    scalarsCard(run, series), linksCard(run), attemptsCard(run), outputCard(run), fileTree(run, files),
+    scalars, linksCard(run), attemptsCard(run), outputCard(run), fileTree(run, files),
     h("div", { class: "card" }, h("details", {}, h("summary", {}, "Attributes"), h("pre", {}, JSON.stringify(run.attributes, null, 2)))));
   if (!EXPORT && run.status === "running") every(3000, async () => {
-    const fresh = await api(`/api/runs/${id}`);
-    if (fresh.status !== "running") route();
+    const [fresh, freshSeries] = await Promise.all([api(`/api/runs/${id}`), api(`/api/runs/${id}/series`)]);
+    if (fresh.status !== "running") return route();
+    const next = scalarsCard(fresh, freshSeries, scalars.dataset.key);
+    scalars.replaceWith(next);
+    scalars = next;
   });
 }
 
