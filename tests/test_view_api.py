@@ -406,3 +406,26 @@ def test_export_bad_target(home: tuple[Path, dict[str, list[str]]], tmp_path: Pa
     p = subprocess.run([sys.executable, "-m", "guildlike", "view", "--export", str(tmp_path / "x.html"), "nosuch"],
                        env=env, capture_output=True, text=True)
     assert p.returncode == 1 and not (tmp_path / "x.html").exists()
+
+
+@pytest.mark.parametrize("request_line, status", [
+    (b"GARBAGE\r\n\r\n", 400),
+    (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", 414),
+    (b"BREW /api/runs HTTP/1.1\r\nHost: x\r\n\r\n", 501),
+])
+def test_malformed_requests_get_json_errors(base: str, request_line: bytes, status: int) -> None:
+    import json
+    import socket
+
+    host, port = base.rsplit("/", 1)[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(request_line)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    if not data.startswith(b"HTTP/"):  # an HTTP/0.9 answer to a line that is no request: the body alone
+        assert json.loads(data)["error"].startswith("Bad request syntax")
+        return
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.split()[1] == str(status).encode() and b"Content-Type: application/json" in head
+    assert json.loads(body)["error"]

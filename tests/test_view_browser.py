@@ -51,7 +51,8 @@ def driver() -> Iterator[Any]:
         pytest.skip("no Chromium and chromedriver found (apt-get install chromium chromium-driver)")
     opts = webdriver.ChromeOptions()
     opts.binary_location = browser
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1400,1000"):
         opts.add_argument(arg)
     try:
         drv = webdriver.Chrome(service=Service(chromedriver), options=opts)
@@ -114,7 +115,7 @@ def test_pipeline_steps_statuses_and_plan(driver: Any, base: str, home: Any, tmp
     ids = home[1]
     driver.get(f"{base}/#/pipeline/{ids['steps-restart'][0]}")
     steps = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#strip .step"))
-    got = [(s.get_attribute("data-step"), s.get_attribute("data-status"), s.get_attribute("data-action")) for s in steps]
+    got = [tuple(s.get_attribute(f"data-{a}") for a in ("step", "status", "action")) for s in steps]
     assert got == [("fail", "completed", "reuse"), ("fail_2", "error", "rerun")]
     assert "failed (exit 1)" in steps[1].text and "completed, flags unchanged" in steps[0].text
     link = steps[1].find_element(By.TAG_NAME, "a").get_attribute("href")

@@ -14,7 +14,8 @@ from ..ops import diff as diff_mod
 from ..ops import plan as plan_mod
 from ..ops import runlog
 from ..ops.options import RunOptions
-from ..store import run_scalars
+from ..store import events, run_scalars
+from ..store import series as series_mod
 from ..store.run import Run
 from .params import Query
 from .runsdata import find_run, linked, row
@@ -48,10 +49,34 @@ def all_series(run: Run, most: int = MAX_POINTS) -> dict[str, list[list[Any]]]:
     return {k: _thin(v, most) for k, v in sorted(found.items())}
 
 
+def _own_points(run_dir: Path, key: str) -> list[list[Any]] | None:
+    """``key``'s points from the run's series file alone, None when event files have some too.
+
+    Only the lines of ``key`` are parsed: a compare of many runs asks for one
+    scalar of each, and most lines are other scalars'.
+    """
+    if not series_mod.has_series(run_dir) or events.find(run_dir, skip_guild=True):
+        return None
+    suffix = f"\t{series_mod.clean_key(key)}\n"
+    try:
+        with open(series_mod.series_path(run_dir), encoding="utf-8", errors="replace") as f:
+            found = [series_mod.parse_line(line) for line in f if line.endswith(suffix)]
+    except OSError:
+        return None
+    out: list[list[Any]] = []
+    for p in found:
+        if p is not None and p[0] == key:
+            out.append([p[1], p[2], p[3]])
+    return out
+
+
 def one_series(run: Run, key: str, most: int = MAX_POINTS) -> list[list[Any]]:
     step, sep, own = key.partition("/.guild#")
     run_dir = run.path / step if sep and (run.path / step).is_dir() else run.path
-    points = [[s, v, t] for k, s, v, t in run_scalars.points(None, run_dir) if k == (own if sep else key)]
+    want = own if sep else key
+    points = _own_points(run_dir, want)
+    if points is None:
+        points = [[s, v, t] for k, s, v, t in run_scalars.points(None, run_dir) if k == want]
     return _thin(points, most)
 
 

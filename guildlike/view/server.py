@@ -6,7 +6,10 @@ nothing read for one request is served stale to the next.
 
 from __future__ import annotations
 
+import json
 import os
+import socket
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -24,6 +27,8 @@ class ViewServer(ThreadingHTTPServer):
 
     def __init__(self, ctx: Context, host: str, port: int) -> None:
         self.ctx = ctx
+        if ":" in host:
+            self.address_family = socket.AF_INET6
         super().__init__((host, port), RequestHandler)
 
     @property
@@ -42,6 +47,18 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # a request log would drown the address line; errors are in the answers
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The standard library's own errors (a bad request line, a header too long) as JSON too."""
+        self.close_connection = True
+        body = json.dumps({"error": message or HTTPStatus(code).phrase}).encode("utf-8")
+        self.send_response(code, message)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
 
     def _send(self, resp: Response, head: bool = False) -> None:
         body = resp.body

@@ -397,7 +397,8 @@ function scaleFor(values) {
     return { f: (v) => (num(v) === null ? null : hi === lo ? 0.5 : (v - lo) / (hi - lo)), ticks: [[0, fmtVal(lo)], [1, fmtVal(hi)]] };
   }
   const cats = [...new Set(values.map(fmtVal))].sort();
-  const pos = (c) => (cats.length === 1 ? 0.5 : cats.indexOf(c) / (cats.length - 1));
+  const at = new Map(cats.map((c, i) => [c, i]));
+  const pos = (c) => (cats.length === 1 ? 0.5 : at.get(c) / (cats.length - 1));
   return { f: (v) => pos(fmtVal(v)), ticks: cats.slice(0, 12).map((c) => [pos(c), c]) };
 }
 
@@ -405,11 +406,13 @@ function parallelCoords(table, dims, objective) {
   const W = Math.max(500, 150 * dims.length), H = 300, top = 24, bottom = 30, left = 60, right = 60;
   const x = (i) => left + (dims.length === 1 ? 0 : (i * (W - left - right)) / (dims.length - 1));
   const y = (t) => top + (1 - t) * (H - top - bottom);
-  const scales = dims.map((d) => scaleFor(columnValues(table, d)));
-  const objScale = scaleFor(columnValues(table, objective));
+  const cols = dims.map((d) => columnValues(table, d));
+  const objCol = columnValues(table, objective);
+  const scales = cols.map(scaleFor);
+  const objScale = scaleFor(objCol);
   const lines = table.rows.map((_, r) => {
-    const pts = dims.map((d, i) => { const t = scales[i].f(columnValues(table, d)[r]); return t === null ? null : `${x(i).toFixed(1)},${y(t).toFixed(1)}`; });
-    const t = objScale.f(columnValues(table, objective)[r]);
+    const pts = cols.map((col, i) => { const t = scales[i].f(col[r]); return t === null ? null : `${x(i).toFixed(1)},${y(t).toFixed(1)}`; });
+    const t = objScale.f(objCol[r]);
     const stroke = t === null ? "#b7bcc7" : `hsl(${Math.round(220 - 220 * t)},70%,45%)`;
     return svg("polyline", { points: pts.filter(Boolean).join(" "), fill: "none", stroke, "stroke-opacity": 0.7, "stroke-width": 1.5 });
   });
@@ -442,17 +445,21 @@ function select(options, value, onchange, id) {
 
 function compareTable(table) {
   let order = null;
+  let shown = 200;  // rows drawn at first: a thousand rows of DOM take longer than the plots
   const body = h("tbody");
+  const more = h("button", { id: "more-rows", onclick: () => { shown = Infinity; draw(); } });
   const draw = () => {
     const idx = table.rows.map((_, i) => i);
     if (order) idx.sort((a, b) => { const va = table.rows[a][order.i], vb = table.rows[b][order.i];
       const c = num(va) !== null && num(vb) !== null ? va - vb : fmtVal(va).localeCompare(fmtVal(vb)); return order.desc ? -c : c; });
-    body.replaceChildren(...idx.map((i) => h("tr", {}, table.rows[i].map((v, c) =>
+    body.replaceChildren(...idx.slice(0, shown).map((i) => h("tr", {}, table.rows[i].map((v, c) =>
       h("td", { class: typeof v === "number" ? "num" : "" }, table.headers[c] === "run" ? runLink(table.ids[i], v) : fmtVal(v))))));
+    more.textContent = `Show all ${table.rows.length} rows`;
+    more.style.display = idx.length > shown ? "" : "none";
   };
   draw();
   const heads = table.headers.map((t, i) => h("th", { class: "sortable", title: table.kinds[i], onclick: () => { order = { i, desc: order && order.i === i ? !order.desc : false }; draw(); } }, t));
-  return h("div", { class: "scroll" }, h("table", { id: "compare" }, h("thead", {}, h("tr", {}, heads)), body));
+  return h("div", {}, h("div", { class: "scroll" }, h("table", { id: "compare" }, h("thead", {}, h("tr", {}, heads)), body)), more);
 }
 
 async function comparePage(app, _parts, params) {
@@ -461,8 +468,13 @@ async function comparePage(app, _parts, params) {
   if (params.get("run")) q.set("run", params.get("run"));
   if (params.get("batch")) q.set("batch", params.get("batch"));
   if (skip) q.set("skip_unchanged", "1");
-  const table = await api(`/api/compare?${q}`);
-  const full = skip ? await api(`/api/compare?${q.toString().replace(/&?skip_unchanged=1/, "")}`) : table;
+  // The series of "loss" is asked for with the table, not after it: most pages show it first.
+  const perRun = (n) => Math.max(50, Math.floor(200000 / n));
+  const seriesUrl = (key, ids) => `/api/series?key=${encodeURIComponent(key)}&points=${perRun(ids.length)}&run=${ids.join(",")}`;
+  const urlIds = (params.get("run") || "").split(",").filter(Boolean);
+  let early = !params.get("batch") && urlIds.length ? { key: "loss", found: api(seriesUrl("loss", urlIds)).catch((e) => e) } : null;
+  const [table, full] = await Promise.all([api(`/api/compare?${q}`),
+    skip ? api(`/api/compare?${q.toString().replace(/&?skip_unchanged=1/, "")}`) : null]).then(([t, f]) => [t, f || t]);
   const flags = full.headers.filter((_, i) => full.kinds[i] === "flag");
   const scalars = full.headers.filter((_, i) => full.kinds[i] === "scalar");
   const objective = (full.objective && scalars.includes(full.objective.scalar) && full.objective.scalar) || (scalars.includes("loss") ? "loss" : scalars[0]);
@@ -476,10 +488,11 @@ async function comparePage(app, _parts, params) {
     charts.forEach((c) => c.destroy());
     charts = [];
     if (!skey) return;
-    const per = Math.max(50, Math.floor(200000 / full.ids.length));
     let found;
     try {
-      found = await api(`/api/series?key=${encodeURIComponent(skey)}&points=${per}&run=${full.ids.join(",")}`);
+      found = early && early.key === skey ? await early.found : await api(seriesUrl(skey, full.ids));
+      early = null;
+      if (found instanceof Error) throw found;
     } catch (e) {
       seriesBox.replaceChildren(h("div", { class: "error-box" }, e.message));
       return;
