@@ -192,3 +192,30 @@ def test_a_live_runs_output_grows(driver: Any, live_run: tuple[Path, str], tmp_p
             By.XPATH, "..").find_element(By.TAG_NAME, "h2").text
         driver.execute_script("arguments[0].scrollIntoView()", out)
         shot(driver, tmp_path, "run-live")
+
+
+def test_diff_page(driver: Any, base: str, home: Any, tmp_path: Path) -> None:
+    a, b = home[1]["fit"][:2]
+    driver.get(f"{base}/#/diff?a={a}&b={b}")
+    flags = wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, "[data-section=flags]"))
+    assert "lr: 0.1 -> 0.5" in flags.text and "epochs: 2 -> 3" in flags.text
+    shot(driver, tmp_path, "diff")
+
+
+def test_an_export_opens_without_a_server(driver: Any, home: Any, tmp_path: Path) -> None:
+    ids = home[1]
+    target = tmp_path / "report.html"
+    env = dict(os.environ, GUILDLIKE_HOME=str(home[0]))
+    chosen = [ids["fit"][1], ids["steps-restart"][0]]
+    subprocess.run([sys.executable, "-m", "guildlike", "view", "--export", str(target), *chosen], env=env, check=True,
+                   capture_output=True)
+    driver.get(target.as_uri())
+    wait(driver, lambda d: len(rows(d)) == 2)
+    driver.get(f"{target.as_uri()}#/run/{ids['fit'][1]}")
+    flags = wait(driver, lambda d: d.find_element(By.ID, "flags"))
+    assert "0.5" in flags.text
+    wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#run-chart[data-series]"))
+    driver.get(f"{target.as_uri()}#/pipeline/{ids['steps-restart'][0]}")
+    steps = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#strip .step"))
+    assert [s.get_attribute("data-action") for s in steps] == ["reuse", "rerun"]
+    shot(driver, tmp_path, "export-pipeline")
