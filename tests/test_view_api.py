@@ -135,7 +135,9 @@ def test_run_bad_ids(base: str, rid: str, status: int) -> None:
 
 def test_ambiguous_prefix_is_404(base: str, ids: dict[str, list[str]]) -> None:
     every = [i for v in ids.values() for i in v]
-    first = next(c for c in "0123456789abcdef" if sum(i.startswith(c) for i in every) > 1)
+    first = max("0123456789abcdef", key=lambda c: sum(i.startswith(c) for i in every))
+    if sum(i.startswith(first) for i in every) < 2:
+        pytest.skip("no two run ids share their first digit")
     assert "matches" in get_json(f"{base}/api/runs/{first}", status=404)["error"]
 
 
