@@ -431,3 +431,14 @@ def test_malformed_requests_get_json_errors(base: str, request_line: bytes, stat
     head, _, body = data.partition(b"\r\n\r\n")
     assert head.split()[1] == str(status).encode() and b"Content-Type: application/json" in head
     assert json.loads(body)["error"]
+
+
+def test_run_files_never_come_as_html(base: str, home: tuple[Path, dict[str, list[str]]]) -> None:
+    rid = home[1]["fit"][0]
+    for name in ("page.html", "pic.svg", "blob.bin"):
+        (home[0] / "runs" / rid / name).write_text("<script>alert(1)</script>")
+    for name, kind in [("page.html", "text/plain; charset=utf-8"), ("pic.svg", "text/plain; charset=utf-8"),
+                       ("blob.bin", "application/octet-stream")]:
+        with urllib.request.urlopen(f"{base}/api/runs/{rid}/file?{q(path=name)}", timeout=30) as resp:
+            assert resp.headers["Content-Type"] == kind
+            assert resp.headers["X-Content-Type-Options"] == "nosniff"

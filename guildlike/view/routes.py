@@ -78,14 +78,23 @@ def _static(name: str) -> Response:
 
 def _file(ctx: Context, m: re.Match[str], q: Query) -> Response:
     body = filesdata.open_file(runsdata.find_run(ctx, m["id"]), q.one("path"))
-    kind = mimetypes.guess_type(body.name)[0] or "application/octet-stream"
     safe = re.sub(r'[^A-Za-z0-9_.-]', "_", body.name)
     how = "attachment" if q.flag("download") else "inline"
-    # Served as plain text at most: a run's HTML or SVG must not run scripts on this page's origin.
-    kind = kind if kind.startswith("image/") and kind != "image/svg+xml" else "text/plain; charset=utf-8" \
-        if kind.startswith("text/") or kind in ("application/json", "image/svg+xml") else "application/octet-stream"
     headers = {"Content-Disposition": f'{how}; filename="{safe}"', "X-Content-Type-Options": "nosniff"}
-    return Response(200, kind, body, headers)
+    return Response(200, served_type(body.name), body, headers)
+
+
+def served_type(name: str) -> str:
+    """How a run's file is sent: an image as itself, text (HTML and SVG too) as plain text, the rest as bytes.
+
+    A run's HTML or SVG must not run scripts with this page's origin.
+    """
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if kind.startswith("image/") and kind != "image/svg+xml":
+        return kind
+    if kind.startswith("text/") or kind in ("application/json", "image/svg+xml"):
+        return "text/plain; charset=utf-8"
+    return "application/octet-stream"
 
 
 def _info(ctx: Context) -> dict[str, Any]:
