@@ -389,7 +389,9 @@ def test_export_is_one_file_with_the_data(home: tuple[Path, dict[str, list[str]]
     assert [r["id"] for r in data["runs"]] == chosen
     assert data["run"][ids["fit"][1]]["flags"] == {"epochs": 3, "lr": 0.5}
     assert [p[1] for p in data["series"][ids["fit"][1]]["loss"]] == [1.5, 1.0, 0.5]
-    assert [s["action"] for s in data["pipeline"][ids["steps-restart"][0]]["steps"]] == ["reuse", "rerun"]
+    plans = data["pipeline"][ids["steps-restart"][0]]
+    assert [s["action"] for s in plans["1"]["steps"]] == ["reuse", "rerun"]
+    assert [s["action"] for s in plans["0"]["steps"]] == ["rerun", "rerun"]
     assert data["compare"]["all"]["ids"] == chosen
     assert "uPlot" in text and "function route()" in text
     # Nothing is fetched from elsewhere: no src/href/url() but inline data, no http(s) but two names.

@@ -219,3 +219,6 @@ def test_an_export_opens_without_a_server(driver: Any, home: Any, tmp_path: Path
     steps = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#strip .step"))
     assert [s.get_attribute("data-action") for s in steps] == ["reuse", "rerun"]
     shot(driver, tmp_path, "export-pipeline")
+    driver.get(f"{target.as_uri()}#/pipeline/{ids['steps-restart'][0]}?needed=0")
+    wait(driver, lambda d: [s.get_attribute("data-action") for s in d.find_elements(By.CSS_SELECTOR, "#strip .step")]
+         == ["rerun", "rerun"])

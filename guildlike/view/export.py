@@ -57,7 +57,7 @@ def data(ctx: Context, runs: Sequence[Run]) -> dict[str, Any]:
         out["files"][run.id] = filesdata.listing(run)
         out["output"][run.id] = _output(run)
         if page["kind"] != "run":
-            out["pipeline"][run.id] = results.pipeline(ctx, run, Query(""))
+            out["pipeline"][run.id] = {n: results.pipeline(ctx, run, Query(f"needed={n}")) for n in ("1", "0")}
     if selected:
         out["compare"] = {"all": _compare(ctx, selected, False), "skip": _compare(ctx, selected, True)}
     if len(selected) == 2:

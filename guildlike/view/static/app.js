@@ -103,7 +103,7 @@ function exported(path) {
     const table = EXPORT.compare[q.get("skip_unchanged") === "1" ? "skip" : "all"];
     return need(table && [...table.ids].sort().join(",") === want ? table : undefined, "this comparison (compare every run of the file)");
   }
-  if (parts[1] === "pipeline") return need(EXPORT.pipeline[parts[2]], "this pipeline");
+  if (parts[1] === "pipeline") return need((EXPORT.pipeline[parts[2]] || {})[q.get("needed") === "0" ? "0" : "1"], "this pipeline");
   if (p === "/api/diff") return need(EXPORT.diff && EXPORT.diff.a.id === q.get("a") && EXPORT.diff.b.id === q.get("b") ? EXPORT.diff : undefined, "this diff");
   throw new Error(`${p} is not in this exported file`);
 }
