@@ -311,6 +311,7 @@ function fileTree(run, files) {
 function outputCard(run) {
   const pre = h("pre", { class: "output", id: "output" });
   const state = h("span", { class: "muted" });
+  const empty = h("p", { class: "muted", style: "display:none" }, "No output.");
   let next = 0;
   const more = async () => {
     const chunk = await api(`/api/runs/${run.id}/output?offset=${next}`);
@@ -319,13 +320,15 @@ function outputCard(run) {
     next = chunk.next;
     if (atEnd) pre.scrollTop = pre.scrollHeight;
     state.textContent = chunk.status === "running" ? " following…" : "";
+    pre.style.display = next || chunk.status === "running" ? "" : "none";
+    empty.style.display = pre.style.display ? "" : "none";
     return chunk;
   };
   more().then(async (chunk) => {
     while (!EXPORT && chunk.next < chunk.size) chunk = await more();
     if (!EXPORT && chunk.status === "running") every(1000, more);
   });
-  return h("div", { class: "card" }, h("h2", {}, "Output", state), pre);
+  return h("div", { class: "card" }, h("h2", {}, "Output", state), pre, empty);
 }
 
 async function runPage(app, parts) {
@@ -338,7 +341,7 @@ async function runPage(app, parts) {
   if (run.kind === "pipeline") extra.push(h("a", { class: "more", href: `#/pipeline/${run.id}`, id: "pipeline-link" }, "Pipeline steps and restart plan →"));
   if (run.kind === "batch") extra.push(h("a", { class: "more", href: `#/compare?batch=${run.id}` }, "Compare trials →"));
   put(app, 
-    h("h1", {}, run.operation, h("span", { class: "mono muted" }, short(run.id)), badge(run.status), run.label ? h("span", { class: "muted" }, run.label) : null, ...extra),
+    h("h1", {}, run.operation, h("span", { class: "mono muted" }, short(run.id)), badge(run.status), run.label ? h("span", { class: "muted sub" }, run.label) : null, ...extra),
     h("div", { class: "grid" },
       h("div", { class: "card" }, h("h2", {}, "Run"), kvTable([
         ["id", h("span", { class: "mono" }, run.id)], ["started", fmtTime(run.started)], ["stopped", fmtTime(run.stopped)],
