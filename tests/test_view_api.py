@@ -234,6 +234,8 @@ def test_series_of_several_runs(base: str, ids: dict[str, list[str]]) -> None:
     assert [len(s["points"]) for s in found["series"]] == [2, 3]
     thin = get_json(f"{base}/api/series?{q(key='loss', run=ids['fit'][1], points=2)}")
     assert [p[0] for p in thin["series"][0]["points"]] == [0, 2]
+    bare = get_json(f"{base}/api/series?{q(key='loss', run=ids['fit'][1], time=0)}")
+    assert bare["series"][0]["points"] == [[0, 1.5], [1, 1.0], [2, 0.5]]
 
 
 def test_series_bad_input(base: str, ids: dict[str, list[str]]) -> None:

@@ -25,5 +25,14 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _default(value: Any) -> Any:
+    return list(value) if isinstance(value, (set, frozenset)) else str(value)
+
+
 def dumps(value: Any) -> bytes:
-    return json.dumps(jsonable(value), allow_nan=False, separators=(",", ":")).encode("utf-8")
+    """``value`` as compact JSON; converted by ``jsonable`` only when it holds NaN or an infinity."""
+    try:
+        text = json.dumps(value, allow_nan=False, separators=(",", ":"), default=_default)
+    except ValueError:
+        text = json.dumps(jsonable(value), allow_nan=False, separators=(",", ":"))
+    return text.encode("utf-8")

@@ -473,7 +473,7 @@ async function comparePage(app, _parts, params) {
   if (skip) q.set("skip_unchanged", "1");
   // The series of "loss" is asked for with the table, not after it: most pages show it first.
   const perRun = (n) => Math.max(50, Math.floor(200000 / n));
-  const seriesUrl = (key, ids) => `/api/series?key=${encodeURIComponent(key)}&points=${perRun(ids.length)}&run=${ids.join(",")}`;
+  const seriesUrl = (key, ids) => `/api/series?key=${encodeURIComponent(key)}&points=${perRun(ids.length)}&time=0&run=${ids.join(",")}`;
   const urlIds = (params.get("run") || "").split(",").filter(Boolean);
   let early = !params.get("batch") && urlIds.length ? { key: "loss", found: api(seriesUrl("loss", urlIds)).catch((e) => e) } : null;
   const [table, full] = await Promise.all([api(`/api/compare?${q}`),
