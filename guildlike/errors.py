@@ -189,6 +189,18 @@ class ColumnSpecError(UsageError):
 
 class DiffError(GuildlikeError):
     """``diff`` cannot compare what it was asked to (two runs are needed, a tool that cannot run)."""
+class ViewError(GuildlikeError):
+    """``view`` cannot serve or export: a port in use, a file that cannot be written."""
+
+
+class BadRequest(GuildlikeError):
+    """A ``view`` request that cannot be answered; ``status`` is its HTTP status (400, 404)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class MissingExtra(GuildlikeError):
     """A feature needs an optional extra that is not installed."""
 

@@ -38,6 +38,7 @@ COMMANDS = {
     "comment": ("guildlike.cli.mark_cmd", "comment", "Add, list or delete comments of runs."),
     "completion": ("guildlike.cli.completion_cmd", "completion", "Print a shell completion script."),
     "tensorboard": ("guildlike.cli.tensorboard_cmd", "tensorboard", "Start TensorBoard over runs."),
+    "view": ("guildlike.cli.view_cmd", "view", "Look at runs, pipelines and plots in a web browser."),
 }
 
 ALIASES = {"ops": "operations"}  # Guild's other names for commands (not listed on their own)

@@ -54,6 +54,7 @@ class Options:
 class Table:
     headers: list[str]
     rows: list[list[Any]]
+    kinds: list[str] = field(default_factory=list)  # each column's kind: attr, flag or scalar
 
 
 def prefetch_scalars(ctx: Context, runs: Sequence[Run]) -> None:
@@ -91,7 +92,7 @@ def sort_key(value: Any, descending: bool = False) -> tuple[int, float, str]:
     return (2, 0.0, str(value))
 
 
-def _objective(batch: Run) -> Objective:
+def batch_objective(batch: Run) -> Objective:
     try:
         bop = OpDef.from_data(batch.get("op") or {})
         return objective_for(trial_opdef(bop), bop.batch or {})
@@ -101,7 +102,7 @@ def _objective(batch: Run) -> Objective:
 
 def trials_best_first(ctx: Context, batch: Run) -> list[Run]:
     """The batch's trials, best first by its objective (see the module doc for the order)."""
-    obj = _objective(batch)
+    obj = batch_objective(batch)
     trials = [store.run_for_id(ctx, rid) for rid in links.linked_ids(batch.path)]
     trials.sort(key=lambda r: r.sort_time, reverse=True)
 
@@ -113,7 +114,7 @@ def trials_best_first(ctx: Context, batch: Run) -> list[Run]:
 
 def best_trial(ctx: Context, batch: Run) -> tuple[Run, str] | None:
     """The best completed trial of ``batch`` and a line about it, None without one."""
-    obj = _objective(batch)
+    obj = batch_objective(batch)
     for run in trials_best_first(ctx, batch):
         val = run_scalars(ctx, run).get(obj.scalar, {}).get("last")
         if run.status == "completed" and sort_key(val)[0] == 0:
@@ -257,7 +258,8 @@ def _drop_unchanged(table: Table) -> Table:
     if len(table.rows) < 2:
         return table
     keep = [i for i in range(len(table.headers)) if not _same([r[i] for r in table.rows])]
-    return Table([table.headers[i] for i in keep], [[r[i] for i in keep] for r in table.rows])
+    kinds = [table.kinds[i] for i in keep] if table.kinds else []
+    return Table([table.headers[i] for i in keep], [[r[i] for i in keep] for r in table.rows], kinds)
 
 
 def compare(ctx: Context, specs: Sequence[str], flt: RunFilter, opts: Options) -> Table:
@@ -266,7 +268,11 @@ def compare(ctx: Context, specs: Sequence[str], flt: RunFilter, opts: Options) -
     for name in (opts.min_col, opts.max_col):
         if name is not None and not name.strip():
             raise ColumnSpecError(name, "expected a column name")
-    runs = select_runs(ctx, specs, flt, opts.include_batch)
+    return table(ctx, select_runs(ctx, specs, flt, opts.include_batch), opts)
+
+
+def table(ctx: Context, runs: list[Run], opts: Options) -> Table:
+    """The compare table of ``runs`` as they are given (batches are not replaced by their trials)."""
     prefetch_scalars(ctx, runs)
     cols = table_columns(ctx, runs, opts)
     headers = [c.header for c in cols]
@@ -274,6 +280,6 @@ def compare(ctx: Context, specs: Sequence[str], flt: RunFilter, opts: Options) -
     rows = _sort(rows, headers, opts)
     if opts.top is not None:
         rows = rows[: opts.top]
-    table = Table(headers, rows)
-    return _drop_unchanged(table) if opts.skip_unchanged else table
+    found = Table(headers, rows, [c.kind for c in cols])
+    return _drop_unchanged(found) if opts.skip_unchanged else found
 

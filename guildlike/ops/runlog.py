@@ -20,7 +20,7 @@ from ..util.yamlutil import encode_value
 from . import datahash, scalars
 
 
-def _step_links(run: Run) -> list[tuple[str, str | None]]:
+def step_links(run: Run) -> list[tuple[str, str | None]]:
     """(link name, target run id or None when dangling), in step order when recorded."""
     out: list[tuple[str, str | None]] = []
     names: list[str] = []
@@ -88,7 +88,7 @@ def _identities(run: Run) -> list[dict[str, Any]]:
 def document(run: Run, runs_dir: Path, depth: int = 0) -> dict[str, Any]:
     """The run log of ``run``; a pipeline (or batch) includes its linked runs."""
     doc = run_record(run)
-    links = _step_links(run)
+    links = step_links(run)
     if links and depth < 4:
         steps: dict[str, Any] = {}
         for name, target in links:
