@@ -39,10 +39,11 @@ def _guildlike(home: Path, *args: str) -> str:
 def test_summaries_ignore_nan_and_keep_infinities() -> None:
     points = [("a", 0, 1.0, 0.0), ("a", 1, math.nan, 0.0), ("a", 2, 3.0, 0.0), ("b", 5, math.inf, 0.0)]
     found = series.summarize(points)
-    assert found["a"] == series.Summary(first=1.0, last=3.0, min=1.0, max=3.0, avg=2.0, count=3, step=2)
+    assert found["a"] == series.Summary(first=1.0, last=3.0, min=1.0, max=3.0, avg=2.0, count=3, step=2, total=4.0)
     assert found["b"].max == math.inf and found["b"].step == 5
     nan_only = series.summarize([("n", 0, math.nan, 0.0)])["n"]
-    assert math.isnan(nan_only.min) and math.isnan(nan_only.avg) and nan_only.count == 1
+    assert math.isnan(nan_only.min) and math.isnan(nan_only.avg) and math.isnan(nan_only.total)
+    assert nan_only.count == 1
 
 
 def test_series_file_round_trips_and_skips_a_cut_line(tmp_path: Path) -> None:
