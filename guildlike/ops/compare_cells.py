@@ -97,6 +97,17 @@ _COMPUTED: dict[str, Callable[[Context, Run], Any]] = {
     "tags": lambda ctx, run: " ".join(run.tags),
 }
 
+# The base columns as getters of a row (``rows_of``): one call a cell.
+_ROW_COMPUTED: dict[str, Getter] = {
+    "run": lambda ctx, run, flags, scal: run.id[:8],
+    "operation": lambda ctx, run, flags, scal: run.op_name,
+    "started": lambda ctx, run, flags, scal: format_us(run.started),
+    "time": lambda ctx, run, flags, scal: _duration(run),
+    "status": lambda ctx, run, flags, scal: run.status,
+    "label": lambda ctx, run, flags, scal: run.label,
+    "step": lambda ctx, run, flags, scal: max([s.step for s in scal.values()]) if scal else None,
+}
+
 
 def attr_value(ctx: Context, run: Run, name: str) -> Any:
     """A run attribute as a cell (``run``, ``time``, ``step`` and a few more are computed)."""
@@ -134,6 +145,8 @@ def _getter(col: Column) -> Getter:
     if col.kind == FLAG:
         return lambda ctx, run, flags, scal: flags.get(name)
     if col.kind == ATTR:
+        if name in _ROW_COMPUTED:
+            return _ROW_COMPUTED[name]
         computed = _COMPUTED.get(name)
         if computed is not None:
             return lambda ctx, run, flags, scal: computed(ctx, run)
