@@ -86,7 +86,9 @@ def test_flags_from_the_index_follow_changes_and_damage(tmp_path: Path) -> None:
     attrs = home / "runs" / ("a" * 32) / ".guild" / "attrs"
     (attrs / "flags.tmp").write_text("x: 2\nd: 2026-01-02\n")
     (attrs / "flags.tmp").rename(attrs / "flags")  # as any tool writes: a new file renamed in place
-    (home / "runs" / ("b" * 32) / ".guild" / "attrs" / "flags").write_text("{x: [")  # damaged
+    battrs = home / "runs" / ("b" * 32) / ".guild" / "attrs"
+    (battrs / "flags.tmp").write_text("{x: [")  # damaged (an edit in place is found by `check`, not listings)
+    (battrs / "flags.tmp").rename(battrs / "flags")
     # A damaged run is still a row (its flags empty); a date is read from the file as YAML says.
     assert _compare(home, "-cc", "=x,=d") == ["run,x,d", "bbbbbbbb,,", "aaaaaaaa,2,2026-01-02"]
     assert _compare(home)[0] == "run,operation,started,time,status,label,d,x"
