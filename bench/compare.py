@@ -17,6 +17,7 @@ per 1,000 extra runs and the targets, warm: ``compare -a --csv`` under
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 
 import common
@@ -58,8 +59,9 @@ def main(argv: list[str] | None = None) -> int:
             target = TARGETS.get((name, n))
             ok = res.median < target if target is not None else None
             rows.append([f"`{name}`", f"{n:,}", common.fmt_s(res.median), common.fmt_s(res.min),
-                         common.fmt_s(res.max), "" if ok is None else common.verdict(ok)])
-    print(common.table(["command", "runs", "median", "min", "max", "target met"], rows))
+                         common.fmt_s(res.max), common.fmt_s(statistics.median(res.cpu)),
+                         "" if ok is None else common.verdict(ok)])
+    print(common.table(["command", "runs", "median", "min", "max", "CPU median", "target met"], rows))
     for name, by_n in medians.items():
         ns = sorted(by_n)
         if len(ns) > 1:
