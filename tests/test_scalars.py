@@ -97,6 +97,10 @@ def test_index_keeps_summaries_of_finished_runs(tmp_path: Path) -> None:
     assert math.isnan(odd["loss"].last) and odd["acc"].last == math.inf and odd["val/acc"].last == -math.inf
     assert list(odd) == sorted(odd)
     assert {k: repr(v) for k, v in first.items()} == {k: repr(again[k]) for k in ids}
+    # Last values only (a table of last values): the same last values, steps and key order.
+    light = scalar_index.summaries(ctx, ids, last_only=True)
+    assert {k: [(key, repr(s.last), s.step) for key, s in v.items()] for k, v in light.items()} == {
+        k: [(key, repr(s.last), s.step) for key, s in again[k].items()] for k in ids}
     # Sorting by a scalar with NaN and infinities does not fail.
     conn = index.open_index(ctx)
     assert conn is not None

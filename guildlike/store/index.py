@@ -34,14 +34,12 @@ from .filters import RunFilter
 from .index_query import RunList, query_ids
 from .index_rows import (
     COLUMNS,
-    EXIT_STATUS,
     SCALAR_COLUMNS,
     SCHEMA_VERSION,
     connect,
     is_corrupt,
-    read_row,
+    read_run,
     remove_db,
-    scalar_rows,
 )
 from .run import Run
 from .scan import scan_runs
@@ -204,12 +202,12 @@ def _read_rows(
     # change again with the same mtime, so its row is read again next time.
     recent = time.time_ns() - _RECENT_NS
     for name, sig in changed.items():
-        row = read_row(name, runs_dir / name, sig if abs(sig) < recent else _RECHECK)
-        if row is None:
+        found = read_run(name, runs_dir / name, sig if abs(sig) < recent else _RECHECK)
+        if found is None:
             gone.append(name)
         else:
-            rows.append(row)
-            scalars += scalar_rows(name, runs_dir / name, row[EXIT_STATUS])
+            rows.append(found[0])
+            scalars += found[1]
     return rows, gone, scalars
 
 

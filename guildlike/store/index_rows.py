@@ -5,7 +5,10 @@
 are kept as JSON when they read back the same (text, numbers, booleans,
 lists and mappings with text keys); other flags (a date from a hand-edited
 file, a value of the wrong type) are stored as NULL and read from the run's
-file when wanted. ``scalars`` holds each finished run's scalar summaries.
+file when wanted. ``scalars`` holds each finished run's scalar summaries;
+the run's row also keeps their last values and steps as JSON
+(``last_scalars``, ``{KEY: [LAST, STEP]}``), so a table of last values
+reads one row per run.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from . import run_scalars
 from .notes import comments_text
 from .run import Run
 
-# 4: marks, comments; 5: damaged flags; 6: scalar summaries; 7: flags, stopped, scalar totals
-SCHEMA_VERSION = 7
+# 4: marks, comments; 5: damaged flags; 6: scalar summaries; 7: flags, stopped, scalar totals;
+# 8: last values and steps in the run row
+SCHEMA_VERSION = 8
 COLUMNS = (
     "id", "sig", "pkg_type", "pkg_path", "model", "op", "op_name", "started", "initialized",
     "sort_time", "exit_status", "label", "tags", "damaged", "marked", "comments", "stopped", "flags",
+    "last_scalars",
 )
 SIG = COLUMNS.index("sig")
 EXIT_STATUS = COLUMNS.index("exit_status")
@@ -48,7 +53,7 @@ def connect(path: Path) -> sqlite3.Connection:
             "CREATE TABLE runs (id TEXT PRIMARY KEY, sig INTEGER, pkg_type TEXT, pkg_path TEXT, "
             "model TEXT, op TEXT, op_name TEXT, started INTEGER, initialized INTEGER, "
             "sort_time INTEGER, exit_status INTEGER, label TEXT, tags TEXT, damaged TEXT, "
-            "marked INTEGER, comments TEXT, stopped INTEGER, flags TEXT)"
+            "marked INTEGER, comments TEXT, stopped INTEGER, flags TEXT, last_scalars TEXT)"
         )
         conn.execute("CREATE INDEX runs_sort ON runs (sort_time DESC, id DESC)")
         conn.execute("CREATE INDEX runs_op ON runs (op_name)")
@@ -125,6 +130,12 @@ def _int(value: Any) -> int | None:
 
 def read_row(run_id: str, run_dir: Path, sig: int) -> tuple[Any, ...] | None:
     """The index row for a run directory, read from its files."""
+    found = read_run(run_id, run_dir, sig)
+    return found[0] if found else None
+
+
+def read_run(run_id: str, run_dir: Path, sig: int) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]] | None:
+    """The index row for a run directory and its rows of the ``scalars`` table."""
     if not run_dir.is_dir() or os.path.islink(run_dir):
         return None
     ref = opref_mod.read(run_dir)
@@ -139,7 +150,9 @@ def read_row(run_id: str, run_dir: Path, sig: int) -> tuple[Any, ...] | None:
     tags = vals["tags"] if isinstance(vals["tags"], list) else []
     label = vals["label"] if vals["label"] is not None else ""
     comments = vals["comments"] if isinstance(vals["comments"], list) else []
-    return (
+    scalars = scalar_rows(run_id, run_dir, exit_status)
+    last = None if exit_status is None else json.dumps({r[1]: [r[3], r[8]] for r in scalars}, sort_keys=True)
+    row = (
         run_id, sig,
         ref.pkg_type if ref else "", ref.pkg_path if ref else "", ref.model if ref else "",
         ref.op if ref else "", ref.op_name if ref else "",
@@ -151,7 +164,9 @@ def read_row(run_id: str, run_dir: Path, sig: int) -> tuple[Any, ...] | None:
         sql_text(comments_text(comments).lower()),
         _int(vals["stopped"]),
         None if "flags" in failed else flags_json(vals["flags"]),  # damaged flags: read (and fail) again
+        last,
     )
+    return row, scalars
 
 
 def scalar_rows(run_id: str, run_dir: Path, exit_status: Any) -> list[tuple[Any, ...]]:
@@ -170,7 +185,7 @@ def run_from_row(runs_dir: Path, row: tuple[Any, ...], oprefs: dict[tuple[str, .
     """A run whose attributes held by the index are read from ``row``, not its files.
     ``oprefs`` shares one (immutable) OpRef between the runs of an operation."""
     (rid, _sig, pkg_type, pkg_path, model, op, _op_name, started, init, _st, exit_status, label, tags, damaged,
-     marked, _comments, stopped, flags) = row
+     marked, _comments, stopped, flags, _last) = row
     run = Run(rid, f"{runs_dir}/{rid}")
     values = {
         "started": started,

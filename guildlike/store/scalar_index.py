@@ -16,6 +16,7 @@ cannot be opened). A listing that brought the index up to date just before
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 import time
@@ -35,34 +36,47 @@ def _from_index(
     conn: sqlite3.Connection, ids: Sequence[str], last_only: bool
 ) -> tuple[dict[str, dict[str, Summary]], set[str]]:
     """Stored summaries of finished runs, and the ids the index holds as finished."""
-    fields = "last, step" if last_only else "first, last, min, max, avg, count, step, total"
     conn.execute("BEGIN")  # one transaction: the temporary table's inserts, and a snapshot of the index
     try:
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id TEXT PRIMARY KEY) WITHOUT ROWID")
         conn.execute("DELETE FROM temp.wanted")
         conn.executemany("INSERT OR IGNORE INTO temp.wanted VALUES (?)", [(i,) for i in ids])
+        # CROSS JOIN: the wanted ids lead (SQLite keeps the order), each a key lookup, even at 100,000 runs
+        if last_only:  # one row a run: its last values as JSON
+            return _last_only(conn.execute(
+                "SELECT runs.id, last_scalars FROM temp.wanted CROSS JOIN runs ON runs.id = wanted.id "
+                "WHERE exit_status IS NOT NULL"
+            ).fetchall())
         finished = {r[0] for r in conn.execute(
-            # CROSS JOIN: the wanted ids lead (SQLite keeps the order), each a key lookup, even at 100,000 runs
             "SELECT runs.id FROM temp.wanted CROSS JOIN runs ON runs.id = wanted.id WHERE exit_status IS NOT NULL"
         )}
         rows = conn.execute(
-            f"SELECT run_id, key, {fields} "
+            "SELECT run_id, key, first, last, min, max, avg, count, step, total "
             "FROM temp.wanted CROSS JOIN scalars ON scalars.run_id = wanted.id ORDER BY wanted.id, key"
         ).fetchall()
     finally:
         conn.execute("COMMIT")
-    return (_last_only(rows) if last_only else _summaries(rows)), finished
+    return _summaries(rows), finished
 
 
-def _last_only(rows: list[Any]) -> dict[str, dict[str, Summary]]:
+def _last_only(rows: list[Any]) -> tuple[dict[str, dict[str, Summary]], set[str]]:
+    """Summaries holding only the last value and step, from each run's ``last_scalars``;
+    a run whose text cannot be read is left to its folder (not counted as finished)."""
     found: dict[str, dict[str, Summary]] = {}
+    finished: set[str] = set()
     nan = math.nan
-    for rid, key, last, step in rows:
-        by_key = found.get(rid)
-        if by_key is None:
-            by_key = found[rid] = {}
-        by_key[key] = Summary(nan, nan if last is None else last, nan, nan, nan, 1, step or 0)
-    return found
+    for rid, text in rows:
+        try:
+            data = json.loads(text) if text else None
+            if not isinstance(data, dict):
+                continue
+            found[rid] = {
+                str(key): Summary(nan, float(last), nan, nan, nan, 1, int(step)) for key, (last, step) in data.items()
+            }
+        except (ValueError, TypeError):
+            continue
+        finished.add(rid)
+    return found, finished
 
 
 def _summaries(rows: list[Any]) -> dict[str, dict[str, Summary]]:
