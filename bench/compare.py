@@ -6,7 +6,7 @@ with five scalars). Each command runs once to warm the run index and the
 page cache, then is timed (median of -r runs). Prints the medians, the ms
 per 1,000 extra runs and the targets, warm: ``compare -a --csv`` under
 0.5 s at 10,000 runs; a filtered compare (``-Fo train --started 'after
-2026-11-20'``: the last of the seven days, about 8.6% of the runs) under
+2026-11-20'``: train runs of the last of the seven days, about 8.5% of the runs) under
 1 s at 100,000 runs. The whole table of 100,000 runs is left out unless
 ``--all-at-100k``: it is a 100,000-row table, not a target.
 
