@@ -39,6 +39,7 @@ class Result:
     cmd: str
     times: list[float] = field(default_factory=list)  # seconds
     rss_kb: list[int] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # seconds, user + system (measure only)
 
     @property
     def median(self) -> float:
@@ -98,6 +99,21 @@ def run_once(
     expect_rc: int | None = 0,
 ) -> tuple[float, int, int]:
     """(wall seconds, peak RSS in KiB, exit code) of one run of ``cmd``."""
+    wall, _cpu, rss, rc = run_timed(cmd, env, cwd, stdout, expect_rc)
+    return wall, rss, rc
+
+
+def run_timed(
+    cmd: Sequence[str],
+    env: dict[str, str] | None = None,
+    cwd: str | Path | None = None,
+    stdout: str | None = None,
+    expect_rc: int | None = 0,
+) -> tuple[float, float, int, int]:
+    """(wall seconds, CPU seconds (user + system), peak RSS in KiB, exit code) of one run of ``cmd``.
+
+    CPU time is the steadier figure on a loaded machine: wall time there
+    includes waiting for a core."""
     with tempfile.TemporaryFile() as err:
         out = open(stdout, "wb") if stdout else subprocess.DEVNULL
         try:
@@ -114,7 +130,7 @@ def run_once(
             err.seek(0)
             msg = err.read().decode(errors="replace")[-3000:]
             raise CommandFailed(f"{shlex.join(cmd)} exited {rc} (expected {expect_rc}):\n{msg}")
-    return wall, ru.ru_maxrss, rc
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, rc
 
 
 def measure(
@@ -136,9 +152,10 @@ def measure(
     for i in range(warmup + repeat):
         if setup:
             setup()
-        wall, rss, _ = run_once(cmd, env=env, cwd=cwd, expect_rc=expect_rc)
+        wall, cpu, rss, _ = run_timed(cmd, env=env, cwd=cwd, expect_rc=expect_rc)
         if i >= warmup:
             res.times.append(wall)
+            res.cpu.append(cpu)
             res.rss_kb.append(rss)
     if not quiet:
         _print_result(res)
@@ -172,7 +189,8 @@ def measure_group(
 def _print_result(res: Result) -> None:
     print(
         f"  {res.name:<48} median {fmt_s(res.median):>9}  min {fmt_s(res.min):>9}  "
-        f"max {fmt_s(res.max):>9}  rss {res.peak_rss_mb:6.1f} MB  (n={len(res.times)})",
+        f"max {fmt_s(res.max):>9}  rss {res.peak_rss_mb:6.1f} MB  (n={len(res.times)})"
+        + (f"  CPU median {fmt_s(statistics.median(res.cpu))}" if res.cpu else ""),
         file=sys.stderr,
         flush=True,
     )

@@ -51,3 +51,44 @@ def test_damaged_and_odd_scalar_files_never_break_a_sort(tmp_path: Path) -> None
     assert [line.split(",")[0] for line in lines[1:]] == ["eeeeeeee", "aaaaaaaa", "dddddddd", "cccccccc", "bbbbbbbb"]
     assert float(lines[1].split(",")[1]) == 1 and float(lines[2].split(",")[1]) == 2
     assert lines[3] == "dddddddd," and lines[4] in ("cccccccc,text", "cccccccc,") and lines[5] == "bbbbbbbb,"
+
+
+def _compare(home: Path, *args: str) -> list[str]:
+    p = subprocess.run(
+        [sys.executable, "-m", "guildlike", "compare", "--csv", "-", *args],
+        env={"GUILDLIKE_HOME": str(home), "PATH": "/usr/bin:/bin"}, cwd=home.parent, capture_output=True, text=True,
+    )
+    assert p.returncode == 0, p.stderr
+    return p.stdout.splitlines()
+
+
+def test_time_as_guild_and_totals(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    start = 1_800_000_000_000_000
+    summary = {"loss": {"first": 0.5, "last": 0.25, "min": 0.25, "max": 0.5, "avg": 0.375, "count": 2, "step": 1}}
+    _run_dir(home, "a" * 32, json.dumps(summary), start)
+    (home / "runs" / ("a" * 32) / ".guild" / "attrs" / "stopped").write_text(f"{start + 3_723_000_000}\n")
+    # Ended (exit status 1) without a stop time: Guild shows no time, not the time since it started.
+    _run_dir(home, "b" * 32, "{}", start + 1_000_000)
+    (home / "runs" / ("b" * 32) / ".guild" / "attrs" / "exit_status").write_text("1\n")
+    lines = _compare(home, "-cc", ".time,total loss,avg loss,count loss")
+    assert lines == ["run,time,loss", "bbbbbbbb,,", "aaaaaaaa,1:02:03,0.75"]  # one header per scalar: the first wins
+    lines = _compare(home, "-cc", ".time,total loss as t,avg loss as a,count loss as n,min loss")
+    # An older summary without a total: avg times count (exact when no value was NaN).
+    assert lines == ["run,time,t,a,n,loss", "bbbbbbbb,,,,,", "aaaaaaaa,1:02:03,0.75,0.375,2,0.25"]
+
+
+def test_flags_from_the_index_follow_changes_and_damage(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _run_dir(home, "a" * 32, "{}", 1_800_000_000_000_000)
+    _run_dir(home, "b" * 32, "{}", 1_800_000_001_000_000)
+    assert _compare(home, "-cc", "=x") == ["run,x", "bbbbbbbb,1", "aaaaaaaa,1"]
+    attrs = home / "runs" / ("a" * 32) / ".guild" / "attrs"
+    (attrs / "flags.tmp").write_text("x: 2\nd: 2026-01-02\n")
+    (attrs / "flags.tmp").rename(attrs / "flags")  # as any tool writes: a new file renamed in place
+    battrs = home / "runs" / ("b" * 32) / ".guild" / "attrs"
+    (battrs / "flags.tmp").write_text("{x: [")  # damaged (an edit in place is found by `check`, not listings)
+    (battrs / "flags.tmp").rename(battrs / "flags")
+    # A damaged run is still a row (its flags empty); a date is read from the file as YAML says.
+    assert _compare(home, "-cc", "=x,=d") == ["run,x,d", "bbbbbbbb,,", "aaaaaaaa,2,2026-01-02"]
+    assert _compare(home)[0] == "run,operation,started,time,status,label,d,x"

@@ -39,10 +39,11 @@ def _guildlike(home: Path, *args: str) -> str:
 def test_summaries_ignore_nan_and_keep_infinities() -> None:
     points = [("a", 0, 1.0, 0.0), ("a", 1, math.nan, 0.0), ("a", 2, 3.0, 0.0), ("b", 5, math.inf, 0.0)]
     found = series.summarize(points)
-    assert found["a"] == series.Summary(first=1.0, last=3.0, min=1.0, max=3.0, avg=2.0, count=3, step=2)
+    assert found["a"] == series.Summary(first=1.0, last=3.0, min=1.0, max=3.0, avg=2.0, count=3, step=2, total=4.0)
     assert found["b"].max == math.inf and found["b"].step == 5
     nan_only = series.summarize([("n", 0, math.nan, 0.0)])["n"]
-    assert math.isnan(nan_only.min) and math.isnan(nan_only.avg) and nan_only.count == 1
+    assert math.isnan(nan_only.min) and math.isnan(nan_only.avg) and math.isnan(nan_only.total)
+    assert nan_only.count == 1
 
 
 def test_series_file_round_trips_and_skips_a_cut_line(tmp_path: Path) -> None:
@@ -96,6 +97,10 @@ def test_index_keeps_summaries_of_finished_runs(tmp_path: Path) -> None:
     assert math.isnan(odd["loss"].last) and odd["acc"].last == math.inf and odd["val/acc"].last == -math.inf
     assert list(odd) == sorted(odd)
     assert {k: repr(v) for k, v in first.items()} == {k: repr(again[k]) for k in ids}
+    # Last values only (a table of last values): the same last values, steps and key order.
+    light = scalar_index.summaries(ctx, ids, last_only=True)
+    assert {k: [(key, repr(s.last), s.step) for key, s in v.items()] for k, v in light.items()} == {
+        k: [(key, repr(s.last), s.step) for key, s in again[k].items()] for k in ids}
     # Sorting by a scalar with NaN and infinities does not fail.
     conn = index.open_index(ctx)
     assert conn is not None

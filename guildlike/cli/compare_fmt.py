@@ -67,7 +67,8 @@ def csv_text(headers: list[str], rows: list[list[Any]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(headers)
-    writer.writerows([[csv_cell(v) for v in r] for r in rows])
+    # As csv_cell, faster: the writer leaves None empty and writes floats as repr does.
+    writer.writerows([["" if v != v else v for v in r] for r in rows])  # v != v: NaN
     return buf.getvalue()
 
 

@@ -12,7 +12,6 @@ import click
 from click.shell_completion import CompletionItem
 
 from ..context import Context, NullUI
-from ..ops import candidates
 
 
 def make_context() -> Context:
@@ -28,15 +27,21 @@ def _items(found: list[tuple[str, str]], incomplete: str) -> list[CompletionItem
 
 
 def complete_runs(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    from ..ops import candidates  # lazy: every command imports this module; only completion needs guildfiles
+
     deleted = ctx.info_name in ("restore", "purge")
     return _items(candidates.runs(make_context(), incomplete, deleted), incomplete)
 
 
 def complete_ops(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    from ..ops import candidates  # lazy: every command imports this module; only completion needs guildfiles
+
     return _items(candidates.operations(make_context()), incomplete)
 
 
 def complete_flags(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    from ..ops import candidates  # lazy: every command imports this module; only completion needs guildfiles
+
     opspec = ctx.params.get("opspec")
     if not opspec or "=" in incomplete:
         return []

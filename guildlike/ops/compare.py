@@ -1,7 +1,10 @@
 """``compare``: a table of runs, their flags and scalar summaries.
 
-All scalar reads go through ``run_scalars`` (one place to switch to an index
-of scalar summaries). Cells hold typed values: ``None`` (missing), ``bool``,
+Cells come from ``compare_cells``: the summaries of every selected run are
+read from the index at once, and the run index serves their flags and
+times, so comparing finished runs opens no run folder (an operation's
+``compare:`` is read once per operation, the ``op`` attribute only of runs
+named as batches). Cells hold typed values: ``None`` (missing), ``bool``,
 ``int``, ``float`` (NaN and infinities included) or ``str``; the CLI formats
 them as a table, CSV, JSON or Markdown.
 
@@ -15,25 +18,23 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
 from ..context import Context
-from ..errors import ColumnSpecError, GuildlikeError, StepLinkError
-from ..guildfile.opdef import OpDef
-from ..store import links, scalar_index, store
+from ..errors import ColumnSpecError, GuildlikeError
+from ..store import links, store
 from ..store.filters import RunFilter
 from ..store.run import Run
 from ..store.select import select_many
-from ..util.timeutil import format_us, now_us
 from . import columns as colmod
-from . import scalars
 from .columns import ATTR, FLAG, Column
-from .objective import Objective, objective_for
-from .opdefs import trial_opdef
+from .compare_cells import last_value, needs_full, prefetch_scalars, rows_of, run_flags, run_scalars, safe_get
 
-Summary: TypeAlias = dict[str, Any]
+if TYPE_CHECKING:
+    from .objective import Objective
+
 BASE = [Column(ATTR, n) for n in ("run", "operation", "started", "time", "status", "label")]
 STEP_COLUMN = Column(ATTR, "step")
 
@@ -57,26 +58,6 @@ class Table:
     kinds: list[str] = field(default_factory=list)  # each column's kind: attr, flag or scalar
 
 
-def prefetch_scalars(ctx: Context, runs: Sequence[Run]) -> None:
-    """Read the scalar summaries of ``runs`` at once, from the index where it has
-    them, so that ``run_scalars`` opens no run folder for them."""
-    found = scalar_index.summaries(ctx, [r.id for r in runs])
-    for run in runs:
-        ctx.cache[f"scalars:{run.path}"] = {k: s.as_dict() for k, s in found.get(run.id, {}).items()}
-
-
-def run_scalars(ctx: Context, run: Run) -> dict[str, Summary]:
-    """``{key: summary}`` of ``run``'s scalars (``last``, ``step``, ``first``, ``min``,
-    ``max``, ``count``); the one place compare, diff and batches read scalars."""
-    key = f"scalars:{run.path}"
-    found = ctx.cache.get(key)
-    if isinstance(found, dict):
-        return found
-    data = {k: v for k, v in scalars.read(run.path).items() if isinstance(k, str) and isinstance(v, dict)}
-    ctx.cache[key] = data
-    return data
-
-
 def sort_key(value: Any, descending: bool = False) -> tuple[int, float, str]:
     """The order described in the module doc, for one cell."""
     if value is None:
@@ -93,11 +74,16 @@ def sort_key(value: Any, descending: bool = False) -> tuple[int, float, str]:
 
 
 def batch_objective(batch: Run) -> Objective:
+    """The objective of ``batch``'s search (its recorded operation's), the default without one."""
+    from ..guildfile.opdef import OpDef  # lazy: start-up of compare; only batches have an objective
+    from . import objective  # lazy: as above
+    from .opdefs import trial_opdef  # lazy: as above (loads the guildfile machinery)
+
     try:
         bop = OpDef.from_data(batch.get("op") or {})
-        return objective_for(trial_opdef(bop), bop.batch or {})
+        return objective.objective_for(trial_opdef(bop), bop.batch or {})
     except (GuildlikeError, AssertionError, KeyError, TypeError, AttributeError):
-        return Objective()
+        return objective.Objective()
 
 
 def trials_best_first(ctx: Context, batch: Run) -> list[Run]:
@@ -107,7 +93,7 @@ def trials_best_first(ctx: Context, batch: Run) -> list[Run]:
     trials.sort(key=lambda r: r.sort_time, reverse=True)
 
     def key(run: Run) -> tuple[int, float, str]:
-        return sort_key(run_scalars(ctx, run).get(obj.scalar, {}).get("last"), obj.maximize)
+        return sort_key(last_value(run_scalars(ctx, run).get(obj.scalar)), obj.maximize)
 
     return sorted(trials, key=key)
 
@@ -116,7 +102,7 @@ def best_trial(ctx: Context, batch: Run) -> tuple[Run, str] | None:
     """The best completed trial of ``batch`` and a line about it, None without one."""
     obj = batch_objective(batch)
     for run in trials_best_first(ctx, batch):
-        val = run_scalars(ctx, run).get(obj.scalar, {}).get("last")
+        val = last_value(run_scalars(ctx, run).get(obj.scalar))
         if run.status == "completed" and sort_key(val)[0] == 0:
             flags = " ".join(f"{k}={_text(v)}" for k, v in sorted(run.flags.items()))
             return run, f"Best trial {run.short_id}: {obj.scalar} {val:.6g} ({flags})"
@@ -139,63 +125,6 @@ def select_runs(ctx: Context, specs: Sequence[str], flt: RunFilter, include_batc
     return out
 
 
-def _duration(run: Run) -> str:
-    start = run.started
-    if start is None:
-        return ""
-    stop = run.get("stopped")
-    end = stop if isinstance(stop, int) and not isinstance(stop, bool) else now_us()
-    secs = max(0, (end - start) // 1_000_000)
-    return f"{secs // 3600}:{secs // 60 % 60:02d}:{secs % 60:02d}"
-
-
-def _last_step(ctx: Context, run: Run) -> Any:
-    steps: list[int] = [s["step"] for s in run_scalars(ctx, run).values() if isinstance(s.get("step"), int)]
-    return max(steps) if steps else None
-
-
-def attr_value(ctx: Context, run: Run, name: str) -> Any:
-    """A run attribute as a cell (``run``, ``time``, ``step`` and a few more are computed)."""
-    computed: dict[str, Callable[[], Any]] = {
-        "run": lambda: run.short_id,
-        "id": lambda: run.id,
-        "operation": lambda: run.op_name,
-        "started": lambda: format_us(run.started),
-        "stopped": lambda: format_us(run.get("stopped")),
-        "time": lambda: _duration(run),
-        "status": lambda: run.status,
-        "label": lambda: run.label,
-        "step": lambda: _last_step(ctx, run),
-        "sourcecode": lambda: str(run.get("sourcecode_digest") or "")[:8] or None,
-        "tags": lambda: " ".join(run.tags),
-    }
-    if name in computed:
-        return computed[name]()
-    val = run.get(name)
-    return json.dumps(val, sort_keys=True) if isinstance(val, (dict, list)) else val
-
-
-def _step_run(run: Run, name: str) -> Run | None:
-    try:
-        return links.checked_target(run, name)
-    except (StepLinkError, OSError):
-        return None
-
-
-def cell(ctx: Context, run: Run, col: Column) -> Any:
-    if col.kind == FLAG:
-        return run.flags.get(col.name)
-    if col.kind == ATTR:
-        return attr_value(ctx, run, col.name)
-    source = _step_run(run, col.step) if col.step else run
-    if source is None:
-        return None
-    summary = run_scalars(ctx, source).get(col.name)
-    if summary is None:
-        return None
-    return summary.get("step" if col.want_step else col.qualifier)
-
-
 def _op_columns(ctx: Context, run: Run) -> list[Column] | None:
     """The columns of the run's operation's ``compare:``, None when it has none; the
     newest run of each operation (the first met) speaks for all its runs."""
@@ -208,7 +137,7 @@ def _op_columns(ctx: Context, run: Run) -> list[Column] | None:
 
 
 def _read_op_columns(ctx: Context, run: Run) -> list[Column] | None:
-    op = run.get("op")
+    op = safe_get(run, "op")
     spec = op.get("compare") if isinstance(op, dict) else None
     if not spec:
         return None
@@ -226,9 +155,15 @@ def _run_columns(ctx: Context, run: Run, all_scalars: bool) -> list[Column]:
     own = _op_columns(ctx, run)
     if own is not None and not all_scalars:
         return own
-    flags = [Column(FLAG, n) for n in sorted(run.flags)]
+    flags = [Column(FLAG, n) for n in sorted(run_flags(run))]
     keys = sorted(run_scalars(ctx, run))
     return (own or []) + flags + ([STEP_COLUMN] if keys else []) + [Column(colmod.SCALAR, k) for k in keys]
+
+
+def _columns_key(ctx: Context, run: Run) -> tuple[Any, ...]:
+    """What a run's own columns depend on: runs with the same key add the same columns."""
+    ref = run.opref
+    return (ref.pkg_path if ref else "", run.op_name, tuple(run_flags(run)), tuple(run_scalars(ctx, run)))
 
 
 def table_columns(ctx: Context, runs: list[Run], opts: Options) -> list[Column]:
@@ -236,8 +171,12 @@ def table_columns(ctx: Context, runs: list[Run], opts: Options) -> list[Column]:
     if opts.strict:
         return colmod.merge([BASE[0], *colmod.parse_all(opts.strict), *extra])
     cols = list(BASE)
+    seen: set[tuple[Any, ...]] = set()
     for run in runs:
-        cols.extend(_run_columns(ctx, run, opts.all_scalars))
+        key = _columns_key(ctx, run)
+        if key not in seen:
+            seen.add(key)
+            cols.extend(_run_columns(ctx, run, opts.all_scalars))
     return colmod.merge(cols + extra)
 
 
@@ -273,10 +212,12 @@ def compare(ctx: Context, specs: Sequence[str], flt: RunFilter, opts: Options) -
 
 def table(ctx: Context, runs: list[Run], opts: Options) -> Table:
     """The compare table of ``runs`` as they are given (batches are not replaced by their trials)."""
-    prefetch_scalars(ctx, runs)
+    prefetch_scalars(ctx, runs, last_only=True)  # the columns need keys; most tables, last values
     cols = table_columns(ctx, runs, opts)
+    if needs_full(cols):
+        prefetch_scalars(ctx, runs)
     headers = [c.header for c in cols]
-    rows = [[cell(ctx, run, c) for c in cols] for run in runs]
+    rows = rows_of(ctx, runs, cols)
     rows = _sort(rows, headers, opts)
     if opts.top is not None:
         rows = rows[: opts.top]

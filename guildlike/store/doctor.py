@@ -20,7 +20,7 @@ from ..context import Context
 from ..errors import RunStoreError
 from ..util.files import remove_tree
 from . import attrs as attrs_mod
-from . import index, opref, status
+from . import index, index_check, opref, status
 from .run import Run
 from .scan import STAGING_SUFFIX, scan
 from .settle import settle
@@ -219,7 +219,7 @@ def check(ctx: Context, repair: bool) -> Report:
         rep.unrepaired += 1
     else:
         conn.close()
-        for line in index.check(ctx, repair):
+        for line in index_check.check(ctx, repair):
             rep.lines.append(("repaired: " if repair else "") + line)
             if not repair:
                 rep.unrepaired += 1

@@ -69,6 +69,13 @@ class Run:
         attrs_mod.delete(self.path, name)
         self._cache[name] = None
 
+    def preload(self, values: dict[str, Any]) -> None:
+        """Attribute values known without reading their files (from the run index)."""
+        self._cache.update(values)
+
+    def preload_opref(self, ref: opref_mod.OpRef | None) -> None:
+        self._opref = ref
+
     def invalidate(self) -> None:
         self._cache.clear()
         self._opref = False
@@ -86,7 +93,10 @@ class Run:
 
     @property
     def status(self) -> str:
-        return status_mod.status_from_markers(self.path, self.get("exit_status"))
+        exit_status = self.get("exit_status")
+        if exit_status is not None:  # no marker to read (and no Path to make)
+            return status_mod.status_from_exit(exit_status)
+        return status_mod.status_from_markers(self.path, None)
 
     @property
     def started(self) -> int | None:

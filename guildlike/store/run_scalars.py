@@ -70,7 +70,8 @@ def compute(ctx: Context | None, run_dir: Path, depth: int = 0) -> dict[str, Sum
     out = series.summarize(points_)
     if not own and not points_:
         out = _from_json(run_dir)  # a run from before series were kept
-    if depth < 4 and Run("", run_dir).is_pipeline():
+    # Links to steps first: reading the op attribute of a run without them is wasted.
+    if depth < 4 and links.run_link_names(run_dir) and Run("", run_dir).is_pipeline():
         out.update(_step_summaries(run_dir, depth))
     return out
 

@@ -7,8 +7,8 @@ runs, so that a live run shows its progress::
 
 VALUE is Python's ``repr`` of a float (``nan``, ``inf`` included), TIME the
 wall time in seconds. A line cut short by a crash is skipped when read.
-The summary of a key (first, last, min, max, avg, count, last step) is what
-listings and comparisons use; NaN never takes part in min, max or avg.
+The summary of a key (first, last, min, max, avg, total, count, last step) is what
+listings and comparisons use; NaN never takes part in min, max, avg or total.
 """
 
 from __future__ import annotations
@@ -30,9 +30,11 @@ def series_path(run_dir: Path) -> Path:
     return run_dir / ".guild" / SERIES_NAME
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Summary:
-    """One key's values over a run. ``step`` is the step of the last value."""
+    """One key's values over a run. ``step`` is the step of the last value;
+    ``total`` is the sum of the values (NaN left out, as from ``avg``).
+    Not changed once made; slots make the many a listing reads cheap."""
 
     first: float
     last: float
@@ -41,11 +43,12 @@ class Summary:
     avg: float
     count: int
     step: int
+    total: float = math.nan
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "first": self.first, "last": self.last, "min": self.min, "max": self.max,
-            "avg": self.avg, "count": self.count, "step": self.step,
+            "avg": self.avg, "total": self.total, "count": self.count, "step": self.step,
         }
 
     @classmethod
@@ -62,10 +65,12 @@ class Summary:
 
         count = d.get("count")
         step = d.get("step")
+        count = count if isinstance(count, int) and count > 0 else 1
+        avg = num("avg", math.nan)
         return cls(
             first=num("first", last), last=last, min=num("min", last), max=num("max", last),
-            avg=num("avg", math.nan), count=count if isinstance(count, int) and count > 0 else 1,
-            step=step if isinstance(step, int) and not isinstance(step, bool) else 0,
+            avg=avg, count=count, step=step if isinstance(step, int) and not isinstance(step, bool) else 0,
+            total=num("total", avg * count),  # older summaries: exact when no value was NaN
         )
 
 
@@ -101,7 +106,8 @@ class Accumulator:
 
     def summary(self) -> Summary:
         avg = self.total / self.finite if self.finite else math.nan
-        return Summary(self.first, self.last, self.min, self.max, avg, self.count, self.step)
+        return Summary(self.first, self.last, self.min, self.max, avg, self.count, self.step,
+                       self.total if self.finite else math.nan)
 
 
 def summarize(points: Iterable[Point]) -> dict[str, Summary]:

@@ -15,7 +15,7 @@ def format_us(us: int | None) -> str:
     if not us or not isinstance(us, (int, float)) or isinstance(us, bool):
         return ""
     try:
-        return datetime.datetime.fromtimestamp(us / 1e6).strftime("%Y-%m-%d %H:%M:%S")
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(us // 1_000_000))
     except (OverflowError, ValueError, OSError):
         return ""
 

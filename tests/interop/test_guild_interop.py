@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import math
 import re
 from pathlib import Path
 
+import pytest
 from conftest import Homes
+
+from guildlike.store import events
 
 FIELDS = ["id", "operation", "from", "status", "started", "stopped", "label", "sourcecode_digest", "exit_status"]
 
@@ -136,3 +142,18 @@ def test_guildlike_archives_import_into_guild(gl_made: Homes, tmp_path: Path) ->
     assert other.ok_guild("runs").out == h.ok_gl("runs").out
     assert (other.home / "runs" / ids["pipe"] / "prep").is_symlink()
     _same_info(other.ok_guild("runs", "info", ids["train.py"]).out, h.ok_gl("runs", "info", ids["train.py"]).out)
+
+
+def test_guild_sees_guildlike_output_scalars(gl_made: Homes, tmp_path: Path) -> None:
+    """guildlike writes a run's output scalars as an event file under .guild/, as Guild does:
+    Guild's runs info and compare (and TensorBoard) read them."""
+    if not events.available():
+        pytest.skip(events.EXTRA_HINT)
+    h = gl_made.copy(tmp_path / "home")
+    ids = h.ids()
+    assert "scalars:\n  loss: 0.300000 (step 0)\n" in h.ok_guild("runs", "info", ids["train.py"]).out
+    rows = list(csv.DictReader(io.StringIO(h.ok_guild("compare", "--csv", "-", "-cc", "loss,loss step").out)))
+    by_run = {r["run"]: r for r in rows}
+    for op, loss in (("train.py", 0.3), ("fit", 0.2), ("prep", 0.2)):
+        row = by_run[ids[op][:8]]
+        assert math.isclose(float(row["loss"]), loss, rel_tol=1e-6) and row["loss step"] == "0", rows

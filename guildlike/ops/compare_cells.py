@@ -1,0 +1,179 @@
+"""The cells of ``compare``: run attributes, flags and scalar summaries of each run.
+
+A row reads its run's flags and scalars once; ``prefetch_scalars`` reads the
+summaries of every run of a table from the index at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TypeAlias
+
+from ..context import Context
+from ..errors import RunStoreError, StepLinkError
+from ..store import links, scalar_index
+from ..store import run_scalars as run_scalars_mod
+from ..store.run import Run
+from ..store.series import Summary
+from ..util.timeutil import format_us, now_us
+from .columns import ATTR, FLAG, SCALAR, Column
+
+Getter: TypeAlias = Callable[[Context, Run, dict[str, Any], dict[str, Summary]], Any]
+
+
+def prefetch_scalars(ctx: Context, runs: Sequence[Run], last_only: bool = False) -> None:
+    """Read the scalar summaries of ``runs`` at once, from the index where it has
+    them, so that ``run_scalars`` opens no run folder for them. ``last_only``
+    reads only last values and steps (see ``scalar_index.summaries``): the
+    caller reads them again in full before any other field is used."""
+    found = scalar_index.summaries(ctx, [r.id for r in runs], last_only)
+    for run in runs:
+        ctx.cache["scalars:" + run.id] = found.get(run.id, {})
+
+
+def run_scalars(ctx: Context, run: Run) -> dict[str, Summary]:
+    """``{key: Summary}`` of ``run``'s scalars; the one place compare, diff and
+    batches read scalars (cached per run for the command)."""
+    key = "scalars:" + run.id
+    found = ctx.cache.get(key)
+    if isinstance(found, dict):
+        return found
+    data = run_scalars_mod.load(None, run.path, finished=True)
+    ctx.cache[key] = data
+    return data
+
+
+def safe_get(run: Run, name: str) -> Any:
+    """An attribute, None when its file is damaged (the run is still a row)."""
+    try:
+        return run.get(name)
+    except RunStoreError:
+        return None
+
+
+def run_flags(run: Run) -> dict[str, Any]:
+    flags = safe_get(run, "flags")
+    return flags if isinstance(flags, dict) else {}
+
+
+def last_value(summary: Summary | None) -> Any:
+    return None if summary is None else summary.last
+
+
+def _duration(run: Run) -> str:
+    """As Guild: a running run's time so far, a stopped run's from start to stop,
+    else (never started, or ended without a stop time) empty."""
+    start = run.started
+    if start is None:
+        return ""
+    stop = safe_get(run, "stopped")
+    if run.status == "running":
+        end = now_us()
+    elif isinstance(stop, int) and not isinstance(stop, bool) and stop:
+        end = stop
+    else:
+        return ""
+    secs = max(0, (end - start) // 1_000_000)
+    return f"{secs // 3600}:{secs // 60 % 60:02d}:{secs % 60:02d}"
+
+
+def _last_step(ctx: Context, run: Run) -> Any:
+    steps = [s.step for s in run_scalars(ctx, run).values()]
+    return max(steps) if steps else None
+
+
+_COMPUTED: dict[str, Callable[[Context, Run], Any]] = {
+    "run": lambda ctx, run: run.short_id,
+    "id": lambda ctx, run: run.id,
+    "operation": lambda ctx, run: run.op_name,
+    "started": lambda ctx, run: format_us(run.started),
+    "stopped": lambda ctx, run: format_us(safe_get(run, "stopped")),
+    "time": lambda ctx, run: _duration(run),
+    "status": lambda ctx, run: run.status,
+    "label": lambda ctx, run: run.label,
+    "step": _last_step,
+    "sourcecode": lambda ctx, run: str(safe_get(run, "sourcecode_digest") or "")[:8] or None,
+    "tags": lambda ctx, run: " ".join(run.tags),
+}
+
+# The base columns as getters of a row (``rows_of``): one call a cell.
+_ROW_COMPUTED: dict[str, Getter] = {
+    "run": lambda ctx, run, flags, scal: run.id[:8],
+    "operation": lambda ctx, run, flags, scal: run.op_name,
+    "started": lambda ctx, run, flags, scal: format_us(run.started),
+    "time": lambda ctx, run, flags, scal: _duration(run),
+    "status": lambda ctx, run, flags, scal: run.status,
+    "label": lambda ctx, run, flags, scal: run.label,
+    "step": lambda ctx, run, flags, scal: max([s.step for s in scal.values()]) if scal else None,
+}
+
+
+def attr_value(ctx: Context, run: Run, name: str) -> Any:
+    """A run attribute as a cell (``run``, ``time``, ``step`` and a few more are computed)."""
+    computed = _COMPUTED.get(name)
+    if computed is not None:
+        return computed(ctx, run)
+    val = safe_get(run, name)
+    return json.dumps(val, sort_keys=True) if isinstance(val, (dict, list)) else val
+
+
+def _step_run(run: Run, name: str) -> Run | None:
+    try:
+        return links.checked_target(run, name)
+    except (StepLinkError, OSError):
+        return None
+
+
+def cell(ctx: Context, run: Run, col: Column) -> Any:
+    if col.kind == FLAG:
+        return run_flags(run).get(col.name)
+    if col.kind == ATTR:
+        return attr_value(ctx, run, col.name)
+    source = _step_run(run, col.step) if col.step else run
+    if source is None:
+        return None
+    summary = run_scalars(ctx, source).get(col.name)
+    if summary is None:
+        return None
+    return getattr(summary, "step" if col.want_step else col.qualifier)
+
+
+def _getter(col: Column) -> Getter:
+    """``cell`` of one column, given a run's flags and scalars (read once per row)."""
+    name = col.name
+    if col.kind == FLAG:
+        return lambda ctx, run, flags, scal: flags.get(name)
+    if col.kind == ATTR:
+        if name in _ROW_COMPUTED:
+            return _ROW_COMPUTED[name]
+        computed = _COMPUTED.get(name)
+        if computed is not None:
+            return lambda ctx, run, flags, scal: computed(ctx, run)
+        return lambda ctx, run, flags, scal: attr_value(ctx, run, name)
+    if col.step:
+        return lambda ctx, run, flags, scal: cell(ctx, run, col)
+    field_ = "step" if col.want_step else col.qualifier
+
+    def scalar(ctx: Context, run: Run, flags: dict[str, Any], scal: dict[str, Summary]) -> Any:
+        summary = scal.get(name)
+        return None if summary is None else getattr(summary, field_)
+
+    return scalar
+
+
+def needs_full(cols: list[Column]) -> bool:
+    """True when a scalar column shows more than a last value or its step (a
+    pipeline step's column reads the step's run, which may be in the table)."""
+    return any(c.kind == SCALAR and not c.want_step and c.qualifier != "last" for c in cols)
+
+
+def rows_of(ctx: Context, runs: Sequence[Run], cols: list[Column]) -> list[list[Any]]:
+    """The cells of ``cols`` for each run (as ``cell``, faster)."""
+    getters = [_getter(c) for c in cols]
+    rows = []
+    for run in runs:
+        flags = run_flags(run)
+        scal = run_scalars(ctx, run)
+        rows.append([get(ctx, run, flags, scal) for get in getters])
+    return rows
