@@ -135,7 +135,7 @@ class RunList(Sequence[Run]):
 
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
-            idx = list(range(len(self.ids)))[i]
+            idx = list(range(len(self.ids))[i])
             self._load(idx)
             return [self._runs[j] for j in idx]
         if i < 0:
@@ -152,10 +152,9 @@ class RunList(Sequence[Run]):
 
 def query_ids(conn: sqlite3.Connection, flt: RunFilter, runs_dir: Path) -> list[str]:
     """The ids of the runs ``flt`` selects, newest first."""
+    if not (flt.statuses or flt.not_statuses):  # ids alone: the sort index covers them
+        return [r[0] for r in query(conn, flt, "id")]
     rows = query(conn, flt, "id, exit_status IS NULL")
-    post = bool(flt.statuses or flt.not_statuses)
-    if not post:
-        return [r[0] for r in rows]
     ids = []
     for rid, live in rows:
         if live:
