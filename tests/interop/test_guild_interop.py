@@ -157,3 +157,16 @@ def test_guild_sees_guildlike_output_scalars(gl_made: Homes, tmp_path: Path) -> 
     for op, loss in (("train.py", 0.3), ("fit", 0.2), ("prep", 0.2)):
         row = by_run[ids[op][:8]]
         assert math.isclose(float(row["loss"]), loss, rel_tol=1e-6) and row["loss step"] == "0", rows
+
+
+def test_guildlike_sees_guild_output_scalars(guild_made: Homes, tmp_path: Path) -> None:
+    """Guild keeps a run's output scalars in an event file under .guild/; guildlike's
+    runs info and compare read it (with the tensorboard extra)."""
+    if not events.available():
+        pytest.skip(events.EXTRA_HINT)
+    h = guild_made.copy(tmp_path / "home")
+    ids = h.ids()
+    assert "scalars:\n  loss: 0.300000 (step 0)\n" in h.ok_gl("runs", "info", ids["train.py"]).out
+    rows = list(csv.DictReader(io.StringIO(h.ok_gl("compare", "--csv", "-", "-cc", "loss").out)))
+    row = {r["run"]: r for r in rows}[ids["train.py"][:8]]
+    assert math.isclose(float(row["loss"]), 0.3, rel_tol=1e-6), rows
