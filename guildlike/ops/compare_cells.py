@@ -27,8 +27,19 @@ def prefetch_scalars(ctx: Context, runs: Sequence[Run], last_only: bool = False)
     them, so that ``run_scalars`` opens no run folder for them. ``last_only``
     reads only last values and steps (see ``scalar_index.summaries``): the
     caller reads them again in full before any other field is used."""
-    found = scalar_index.summaries(ctx, [r.id for r in runs], last_only)
-    for run in runs:
+    rest = list(runs)
+    if last_only:  # runs listed from the index came with their last values
+        rest = []
+        for run in runs:
+            values = scalar_index.last_values(run.indexed_last) if run.indexed_last else None
+            if values is None:
+                rest.append(run)
+            else:
+                ctx.cache["scalars:" + run.id] = values
+    if not rest:
+        return
+    found = scalar_index.summaries(ctx, [r.id for r in rest], last_only)
+    for run in rest:
         ctx.cache["scalars:" + run.id] = found.get(run.id, {})
 
 

@@ -185,7 +185,7 @@ def run_from_row(runs_dir: Path, row: tuple[Any, ...], oprefs: dict[tuple[str, .
     """A run whose attributes held by the index are read from ``row``, not its files.
     ``oprefs`` shares one (immutable) OpRef between the runs of an operation."""
     (rid, _sig, pkg_type, pkg_path, model, op, _op_name, started, init, _st, exit_status, label, tags, damaged,
-     marked, _comments, stopped, flags, _last) = row
+     marked, _comments, stopped, flags, last) = row
     run = Run(rid, f"{runs_dir}/{rid}")
     values = {
         "started": started,
@@ -200,6 +200,8 @@ def run_from_row(runs_dir: Path, row: tuple[Any, ...], oprefs: dict[tuple[str, .
     if flags is not None:
         values["flags"] = json.loads(flags) if flags != "null" else None
     run.preload(values)
+    if exit_status is not None and last:
+        run.indexed_last = last
     key = (pkg_type, pkg_path, model, op)
     ref = oprefs.get(key) if oprefs is not None else None
     if ref is None:

@@ -21,6 +21,8 @@ class Run:
         self._opref: opref_mod.OpRef | None | bool = False
         self.damaged = ""  # why the run cannot be read in full, when it cannot
         self.bad_attrs: dict[str, str] = {}  # attributes of the wrong type, read as absent
+        # A finished run's last scalar values as the index holds them (JSON), when read from it.
+        self.indexed_last: str | None = None
 
     @property
     def path(self) -> Path:

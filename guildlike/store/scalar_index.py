@@ -59,23 +59,29 @@ def _from_index(
     return _summaries(rows), finished
 
 
+def last_values(text: str | None) -> dict[str, Summary] | None:
+    """Summaries holding only the last value and step, from a run's ``last_scalars``
+    in the index (``Run.indexed_last``); None when the text cannot be read."""
+    nan = math.nan
+    try:
+        data = json.loads(text) if text else None
+        if not isinstance(data, dict):
+            return None
+        return {str(key): Summary(nan, float(last), nan, nan, nan, 1, int(step)) for key, (last, step) in data.items()}
+    except (ValueError, TypeError):
+        return None
+
+
 def _last_only(rows: list[Any]) -> tuple[dict[str, dict[str, Summary]], set[str]]:
-    """Summaries holding only the last value and step, from each run's ``last_scalars``;
-    a run whose text cannot be read is left to its folder (not counted as finished)."""
+    """``last_values`` of each run; a run whose text cannot be read is left to its
+    folder (not counted as finished)."""
     found: dict[str, dict[str, Summary]] = {}
     finished: set[str] = set()
-    nan = math.nan
     for rid, text in rows:
-        try:
-            data = json.loads(text) if text else None
-            if not isinstance(data, dict):
-                continue
-            found[rid] = {
-                str(key): Summary(nan, float(last), nan, nan, nan, 1, int(step)) for key, (last, step) in data.items()
-            }
-        except (ValueError, TypeError):
-            continue
-        finished.add(rid)
+        values = last_values(text)
+        if values is not None:
+            found[rid] = values
+            finished.add(rid)
     return found, finished
 
 
