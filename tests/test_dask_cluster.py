@@ -182,10 +182,13 @@ def test_resources_send_runs_to_workers_that_have_them(tmp_path: Path) -> None:
         assert set(hosts.values()) == {"w1"} and len(hosts) == 4
         # A need no worker meets: said at once, the run waits for a worker that has it (stopped here).
         before = set((home / "runs").iterdir())
-        more = gl_popen(project, env, "run", "cpu", "x=99", "--gpus", "0,1", "--executor", cluster.spec, "-y")
+        quick = dict(env, GUILDLIKE_HEARTBEAT_STALE="3")
+        more = gl_popen(project, quick, "run", "cpu", "x=99", "--gpus", "0,1", "--executor", cluster.spec, "-y")
         waiting = _until(lambda: next(iter(set((home / "runs").iterdir()) - before), None))
         assert isinstance(waiting, Path)
-        time.sleep(2)  # the run is handed to the scheduler, where it waits
+        time.sleep(4)  # the run is handed to the scheduler, where it waits longer than a heartbeat lasts
+        # From another host it is pending, not an error: the waiting command keeps its PENDING fresh.
+        assert status_of(project, dict(quick, GUILDLIKE_HOST="elsewhere"), waiting) == "pending"
         more.send_signal(signal.SIGINT)
         _, err = more.communicate(timeout=60)
         assert more.returncode == 130

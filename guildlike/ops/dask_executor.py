@@ -113,7 +113,9 @@ class DaskExecutor:
         while not done.is_set():
             try:
                 with process.interrupt_on_signals():
-                    done.wait()
+                    # While the task waits for a worker, its PENDING stays fresh for other hosts.
+                    while not done.wait(liveness.beat_interval()):
+                        liveness.keep_pending(run.path)
             except Interrupted as e:
                 interrupted = interrupted or e.signum
                 self.interrupt(e.signum)

@@ -79,6 +79,16 @@ def is_fresh(last: float) -> bool:
     return time.time() - last <= stale_after()
 
 
+def keep_pending(run_dir: Path) -> None:
+    """Say the process that made a pending run still waits for it to start (a
+    run queued on a cluster): its ``PENDING`` is judged by this time on other
+    hosts. Never makes the file: a run that has started has none."""
+    try:
+        os.utime(run_dir / ".guild" / "PENDING")
+    except OSError:
+        pass
+
+
 def request_stop(run_dir: Path, grace: float) -> None:
     """Ask the side that runs the run to stop it: SIGTERM, then SIGKILL once
     ``grace`` seconds have passed (the run's status tells when it has ended)."""
