@@ -8,13 +8,13 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dask_support import SKIP_REASON, distributed, free_port, stop_process
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "reliability"))
 
@@ -220,24 +220,14 @@ def test_bad_input_is_a_one_line_error(qenv: Env, args: tuple[str, ...]) -> None
 
 # ---------------------------------------------------------------- Dask
 
-try:
-    import distributed
-except ImportError:
-    distributed = None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def dask_spec(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A scheduler and one worker; the executor spec and the worker."""
     if distributed is None:
-        pytest.skip("the Dask executor needs guildlike[dask] (distributed)")
-    address = f"127.0.0.1:{_free_port()}"
+        pytest.skip(SKIP_REASON)
+    address = f"127.0.0.1:{free_port()}"
     env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="0")
     log = open(tmp_path / "cluster.log", "wb")
     procs = [subprocess.Popen(
@@ -253,12 +243,7 @@ def dask_spec(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         yield f"dask://{address}", procs[1]
     finally:
         for proc in reversed(procs):
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
         log.close()
 
 
