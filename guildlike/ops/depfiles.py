@@ -20,11 +20,11 @@ from pathlib import Path
 
 from ..errors import DependencySourceError as SourceError
 from ..guildfile.deps import DepSource
+from ..util.files import is_within
 
 
 def _inside(path: Path, root: Path) -> bool:
-    real = os.path.realpath(path)
-    return real == str(root) or real.startswith(str(root) + os.sep)
+    return is_within(os.path.realpath(path), str(root))
 
 
 def source_path(project: Path, src: DepSource) -> Path:

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import TransferError
 from ..store import runids
-from ..util.files import remove_tree
+from ..util.files import is_within, remove_tree
 from .archive import Entry, Limits, Source
 
 # Markers of a live process: meaningless in another home (see status.py).
@@ -162,10 +162,6 @@ class Writer:
                 out.write(block)
 
 
-def _inside(path: str, base: str) -> bool:
-    return path == base or path.startswith(base + os.sep)
-
-
 def check_links(staging: Path, links: list[Placed], ids: set[str], runs_dir: Path, kept: set[str]) -> None:
     """Each link, resolved by the kernel's rules, ends in an imported run.
 
@@ -183,7 +179,7 @@ def check_links(staging: Path, links: list[Placed], ids: set[str], runs_dir: Pat
     allowed = [os.path.join(real_runs if rid in kept else real_staging, rid) for rid in ids]
     for p in links:
         real = os.path.realpath(staging / p.rid / p.inner)
-        if not any(_inside(real, base) for base in allowed):
+        if not any(is_within(real, base) for base in allowed):
             raise TransferError(f"refusing link {p.entry.arc!r}: it resolves outside the imported runs")
 
 

@@ -32,7 +32,7 @@ from ..store import attrs as attrs_mod
 from ..store import status as status_mod
 from ..store import store
 from ..store.run import Run
-from ..util.files import remove_tree
+from ..util.files import is_within, remove_tree
 from ..util.secrets import scrub
 from .extract import NOCOPY
 from .importing import Note, archive_runs, import_runs
@@ -131,10 +131,6 @@ def export_runs(ctx: Context, dest: Path, plan: Plan, note: Note = _quiet, shown
         raise TransferError(f"cannot export to {dest}: {getattr(e, 'strerror', None) or e}") from None
 
 
-def _inside(path: str, base: str) -> bool:
-    return path == base or path.startswith(base.rstrip(os.sep) + os.sep)
-
-
 def _check_dest(ctx: Context, dest: Path, runs: list[Run]) -> None:
     """Refuse a destination inside the home's runs or trash (or a run):
     the export would copy into what it is copying, or make a bogus run."""
@@ -142,7 +138,7 @@ def _check_dest(ctx: Context, dest: Path, runs: list[Run]) -> None:
     written = [real] if dest.suffix == ".zip" else [real, os.path.join(real, "runs")]
     bases = [ctx.runs_dir, ctx.home / "trash"] + [r.path for r in runs]
     for base in (os.path.realpath(b) for b in bases):
-        if any(_inside(w, base) for w in written):
+        if any(is_within(w, base) for w in written):
             raise TransferError(
                 f"cannot export to {dest}: it is inside this home's runs or trash; choose a place outside them"
             )

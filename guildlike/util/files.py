@@ -11,6 +11,11 @@ from pathlib import Path
 from ..errors import RunStoreError
 
 
+def is_within(path: str, base: str) -> bool:
+    """True when the (already resolved) ``path`` is ``base`` or below it; text only, no link is followed."""
+    return path == base or path.startswith(base.rstrip(os.sep) + os.sep)
+
+
 def atomic_write(path: Path | str, data: bytes | str) -> None:
     """Write ``data`` to ``path`` so that a reader sees the old or the new file, never half.
 

@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import BadRequest
 from ..store import files, links
 from ..store.run import Run
+from ..util.files import is_within
 
 MAX_LISTED = 5000
 OUTPUT_CHUNK = 256 * 1024
@@ -32,10 +33,6 @@ class FileBody:
     name: str
 
 
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
-
-
 def checked_path(run: Run, rel: str) -> Path:
     """``rel`` inside the run, resolved; ``BadRequest`` 400 for a path that tries to leave, 404 for one that does."""
     if not rel:
@@ -47,7 +44,7 @@ def checked_path(run: Run, rel: str) -> Path:
         raise BadRequest(400, f"path {rel!r} is outside the run directory")
     root = os.path.realpath(run.path)
     real = os.path.realpath(run.path / rel)
-    if not _inside(real, root) or Path(os.path.relpath(real, root)).parts[:1] == (".guild",):
+    if not is_within(real, root) or Path(os.path.relpath(real, root)).parts[:1] == (".guild",):
         raise BadRequest(404, f"no file {rel!r} in run {run.short_id}")
     return Path(real)
 
@@ -68,7 +65,7 @@ def open_file(run: Run, rel: str) -> FileBody:
 def _entry(run: Run, root: str, rel: str) -> dict[str, Any]:
     path = run.path / rel.rstrip("/")
     entry: dict[str, Any] = {"path": rel.rstrip("/"), "dir": rel.endswith("/")}
-    if os.path.islink(path) and not _inside(os.path.realpath(path), root):
+    if os.path.islink(path) and not is_within(os.path.realpath(path), root):
         entry["dir"] = False
         entry["run"] = links.target_id(path) if links.state(path) == links.RUN else None
         return entry
