@@ -88,16 +88,24 @@ def gl_popen(cwd: Path, env: dict[str, str], *args: str) -> subprocess.Popen[byt
 
 
 def attr(run_dir: Path, name: str) -> Any:
-    path = run_dir / ".guild" / "attrs" / name
-    return yaml.safe_load(path.read_text()) if path.exists() else None
+    """One attribute of a run, or None when absent (or moved away while read: a run being
+    prepared is renamed into place)."""
+    try:
+        return yaml.safe_load((run_dir / ".guild" / "attrs" / name).read_text())
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def run_dirs(home: Path) -> list[Path]:
+    """The home's run directories, leaving out runs still being prepared (hidden folders)."""
+    runs = home / "runs"
+    return [d for d in runs.iterdir() if not d.name.startswith(".")] if runs.is_dir() else []
 
 
 def trials(home: Path, flag: str = "x") -> dict[Any, Path]:
     """Each trial's run directory by its flag ``flag`` (batch runs are left out)."""
     found = {}
-    if not (home / "runs").exists():
-        return found
-    for run_dir in (home / "runs").iterdir():
+    for run_dir in run_dirs(home):
         flags = attr(run_dir, "flags") or {}
         if flag in flags and (run_dir / ".guild" / "attrs" / "_parent").exists():
             found[flags[flag]] = run_dir

@@ -10,11 +10,11 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 from dask_support import SKIP_REASON, Cluster, distributed, free_port, start_cluster
+from dask_support import attr as _attr
+from dask_support import trials as _trials
 
 pytestmark = [pytest.mark.dask, pytest.mark.skipif(distributed is None, reason=SKIP_REASON)]
 
@@ -47,21 +47,6 @@ def _project(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 def _gl(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "guildlike", *args], cwd=project, env=env,
                           capture_output=True, text=True, timeout=120)
-
-
-def _attr(run_dir: Path, name: str) -> Any:
-    path = run_dir / ".guild" / "attrs" / name
-    return yaml.safe_load(path.read_text()) if path.exists() else None
-
-
-def _trials(home: Path) -> dict[int, Path]:
-    """Each trial's run directory by its flag x (batch runs have no x)."""
-    found = {}
-    for run_dir in (home / "runs").iterdir():
-        flags = _attr(run_dir, "flags") or {}
-        if "x" in flags and (run_dir / ".guild" / "attrs" / "_parent").exists():
-            found[flags["x"]] = run_dir
-    return found
 
 
 def test_batch_runs_on_both_workers(tmp_path: Path, cluster: Cluster) -> None:

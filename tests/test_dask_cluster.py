@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from dask_support import SKIP_REASON, attr, distributed, gl, gl_popen, start_cluster, status_of, trials
+from dask_support import SKIP_REASON, attr, distributed, gl, gl_popen, run_dirs, start_cluster, status_of, trials
 
 pytestmark = [pytest.mark.dask, pytest.mark.skipif(distributed is None, reason=SKIP_REASON)]
 
@@ -112,7 +112,7 @@ def test_stop_a_background_run_on_a_worker(tmp_path: Path) -> None:
     with start_cluster(tmp_path, env=env) as cluster:
         res = gl(project, env, "run", "slow.py", "-b", "--executor", cluster.spec, "-y")
         assert res.returncode == 0 and "started in background as" in res.stderr, res.stderr
-        run_dir = next((tmp_path / "home" / "runs").iterdir())
+        run_dir = next(iter(run_dirs(tmp_path / "home")))
         pid = int(str(_until(lambda: _output(run_dir).split()[1:2] and _output(run_dir).split()[1])))
         assert attr(run_dir, "host") in ("w1", "w2")
         assert status_of(project, env, run_dir) == "running"
@@ -181,10 +181,10 @@ def test_resources_send_runs_to_workers_that_have_them(tmp_path: Path) -> None:
         hosts = {x: attr(d, "host") for x, d in trials(home).items() if x > 10}
         assert set(hosts.values()) == {"w1"} and len(hosts) == 4
         # A need no worker meets: said at once, the run waits for a worker that has it (stopped here).
-        before = set((home / "runs").iterdir())
+        before = set(run_dirs(home))
         quick = dict(env, GUILDLIKE_HEARTBEAT_STALE="3")
         more = gl_popen(project, quick, "run", "cpu", "x=99", "--gpus", "0,1", "--executor", cluster.spec, "-y")
-        waiting = _until(lambda: next(iter(set((home / "runs").iterdir()) - before), None))
+        waiting = _until(lambda: next(iter(set(run_dirs(home)) - before), None))
         assert isinstance(waiting, Path)
         time.sleep(4)  # the run is handed to the scheduler, where it waits longer than a heartbeat lasts
         # From another host it is pending, not an error: the waiting command keeps its PENDING fresh.
@@ -227,7 +227,7 @@ def test_bayesian_search_restarted_after_its_process_was_killed_resumes(tmp_path
         assert len(trials(home)) < 8
         # The trials its workers were running go on to their end (a restart would wait for them).
         _until(lambda: all(status_of(project, env, d) != "running" for d in trials(home).values()))
-        batch_id = next(d.name for d in (home / "runs").iterdir() if attr(d, "_trials") is not None)
+        batch_id = next(d.name for d in run_dirs(home) if attr(d, "_trials") is not None)
         res = gl(project, env, "run", "--restart", batch_id, "--needed", "--executor", cluster.spec, "-y")
     assert res.returncode == 0, res.stderr
     assert "Warm-starting the search from" in res.stderr, res.stderr
@@ -255,7 +255,7 @@ def test_pipeline_steps_run_on_the_cluster(tmp_path: Path) -> None:
     with start_cluster(tmp_path, env=env) as cluster:
         res = gl(project, env, "run", "pipe", "--executor", cluster.spec, "-y")
     assert res.returncode == 0, res.stderr
-    steps = [d for d in (home / "runs").iterdir() if attr(d, "_parent")]
+    steps = [d for d in run_dirs(home) if attr(d, "_parent")]
     assert len(steps) == 2
     assert {attr(d, "host") for d in steps} <= {"w1", "w2"}  # the steps ran on workers
     assert all(attr(d, "exit_status") == 0 for d in steps)

@@ -7,7 +7,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from dask_support import SKIP_REASON, attr, distributed, gl, start_cluster
+from dask_support import SKIP_REASON, attr, distributed, gl, run_dirs, start_cluster
 
 from guildlike.context import Context
 from guildlike.errors import GuildlikeError
@@ -27,7 +27,7 @@ def _setup(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
 
 
 def _host_of_last_run(home: Path) -> str:
-    newest = max((home / "runs").iterdir(), key=lambda d: attr(d, "started") or 0)
+    newest = max(run_dirs(home), key=lambda d: attr(d, "started") or 0)
     return str(attr(newest, "host"))
 
 

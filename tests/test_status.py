@@ -154,7 +154,7 @@ def _wait_for(cond, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-d
 
 
 def _one_run(home: Path) -> Path:
-    runs = list((home / "runs").iterdir()) if (home / "runs").exists() else []
+    runs = [d for d in (home / "runs").iterdir() if not d.name.startswith(".")] if (home / "runs").exists() else []
     assert len(runs) <= 1
     return runs[0] if runs else Path("/nonexistent")
 
