@@ -36,6 +36,23 @@ def _guildlike(home: Path, *args: str) -> str:
     return p.stdout
 
 
+def test_written_event_file_reads_back_through_tensorboard(tmp_path: Path) -> None:
+    """Our event file, read by TensorBoard's loader (which checks every record's CRC):
+    every point back in order, NaN and inf, keys with '/'; a damaged record ends the read."""
+    pytest.importorskip("tensorboard", reason=events.EXTRA_HINT)
+    points = [("loss", i, 1.0 / (i + 1), 100.0 + i) for i in range(500)]
+    points += [("val/acc", 3, math.nan, 7.5), ("b", 1, math.inf, 8.0), ("b", 2, -math.inf, 9.0)]
+    path = events.write(tmp_path, points)
+    back = events.read(path)
+    assert [(k, s, t) for k, s, _v, t in back] == [(k, s, t) for k, s, _v, t in points]
+    for (_k, _s, want, _t), (_k2, _s2, got, _t2) in zip(points, back, strict=True):
+        assert (math.isnan(want) and math.isnan(got)) or got == pytest.approx(want, rel=1e-6)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    assert 0 < len(events.read(path)) < len(points)
+
+
 def test_summaries_ignore_nan_and_keep_infinities() -> None:
     points = [("a", 0, 1.0, 0.0), ("a", 1, math.nan, 0.0), ("a", 2, 3.0, 0.0), ("b", 5, math.inf, 0.0)]
     found = series.summarize(points)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import importlib.util
 import os
 import socket
+import struct
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .series import Point
 
@@ -90,21 +91,60 @@ def read(path: Path) -> list[Point]:
 def write(guild_dir: Path, points: Iterable[Point]) -> Path:
     """Our output scalars as an event file in ``guild_dir`` (as Guild keeps them).
 
-    Written whole at a run's end, through TensorBoard's record writer (the
-    queued ``EventFileWriter`` is 3-4 times slower for many small events).
+    Written whole at a run's end: each event built by TensorBoard's protocol
+    buffers and framed as a TFRecord (see ``_records``).
     """
-    from tensorboard.compat.proto import event_pb2, summary_pb2  # lazy: optional extra
-    from tensorboard.summary.writer.record_writer import RecordWriter  # lazy: optional extra
+    from tensorboard.compat.proto import event_pb2  # lazy: optional extra
 
     now = time.time()
     path = guild_dir / f"events.out.tfevents.{now:.0f}.{socket.gethostname()}.{os.getpid()}{OWN_SUFFIX}"
     tmp = path.with_name(path.name + ".tmp")
-    Event, Summary, Value = event_pb2.Event, summary_pb2.Summary, summary_pb2.Summary.Value
-    with open(tmp, "wb") as f:
-        writer = RecordWriter(f)
-        writer.write(Event(wall_time=now, file_version="brain.Event:2").SerializeToString())
+    event = event_pb2.Event()
+    serialize, clear = event.SerializeToString, event.Clear
+
+    def encoded() -> Iterable[bytes]:
+        yield event_pb2.Event(wall_time=now, file_version="brain.Event:2").SerializeToString()
         for key, step, value, t in points:
-            summary = Summary(value=[Value(tag=key, simple_value=value)])
-            writer.write(Event(wall_time=t, step=step, summary=summary).SerializeToString())
+            clear()
+            event.wall_time, event.step = t, step
+            item = event.summary.value.add()  # anew: Clear() detaches the old summary
+            item.tag, item.simple_value = key, value
+            yield serialize()
+
+    with open(tmp, "wb") as f:
+        f.writelines(_records(encoded()))
     os.replace(tmp, path)
     return path
+
+
+_LENGTH = struct.Struct("<Q")
+_CRC = struct.Struct("<I")
+
+
+def _records(payloads: Iterable[bytes]) -> Iterable[bytes]:
+    """Each payload framed as a TFRecord, the container of event files: its length
+    (u64), the masked CRC-32C of the length (u32), the payload, its masked CRC-32C.
+
+    TensorBoard's own ``RecordWriter`` frames the same, but with a pure-Python
+    CRC (about 45 µs per event) behind a 0.2 s import; ``google-crc32c`` (in the
+    ``tensorboard`` extra) computes it in C. Without it, TensorBoard's CRC is used.
+    """
+    crc = _crc32c()
+    length, pack = _LENGTH.pack, _CRC.pack
+    for data in payloads:
+        head = length(len(data))
+        yield b"".join((head, pack(_masked(crc(head))), data, pack(_masked(crc(data)))))
+
+
+def _masked(crc: int) -> int:
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def _crc32c() -> Callable[[bytes], int]:
+    try:
+        import google_crc32c  # lazy: optional extra (tensorboard)
+    except ImportError:
+        from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import crc32c  # lazy: optional extra
+
+        return cast("Callable[[bytes], int]", crc32c)
+    return cast("Callable[[bytes], int]", google_crc32c.value)
