@@ -212,18 +212,18 @@ def capture(ctx: Context | None, run_dir: Path, spec: Any) -> dict[str, dict[str
     files, a pipeline's steps), and its output scalars as an event file in ``.guild``."""
     if not series.has_series(run_dir):
         _series_from_output(run_dir, spec)
+    own = series.read(run_dir)
     if events.available():
-        _write_event_file(run_dir)
-    summaries = run_scalars.compute(ctx, run_dir)
+        _write_event_file(run_dir, own)
+    summaries = run_scalars.compute(ctx, run_dir, own=own)
     run_scalars.write_summary(run_dir, summaries)
     return {k: s.as_dict() for k, s in summaries.items()}
 
 
-def _write_event_file(run_dir: Path) -> None:
+def _write_event_file(run_dir: Path, points: list[series.Point]) -> None:
     guild_dir = run_dir / ".guild"
     for old in guild_dir.glob("*.tfevents.*" + events.OWN_SUFFIX):
         old.unlink()
-    points = series.read(run_dir)
     if points:
         events.write(guild_dir, points)
 

@@ -56,19 +56,23 @@ def _step_summaries(run_dir: Path, depth: int) -> dict[str, Summary]:
     return out
 
 
-def points(ctx: Context | None, run_dir: Path) -> list[series.Point]:
-    """Every value of the run's own scalars: its series, then its event files'."""
-    own = series.has_series(run_dir)
-    found = series.read(run_dir) if own else []
-    return found + _event_points(ctx, run_dir, skip_guild=own)
+def points(ctx: Context | None, run_dir: Path, own: list[series.Point] | None = None) -> list[series.Point]:
+    """Every value of the run's own scalars: its series (``own`` when already read),
+    then its event files'."""
+    has_own = own is not None or series.has_series(run_dir)
+    if own is None:
+        own = series.read(run_dir) if has_own else []
+    return own + _event_points(ctx, run_dir, skip_guild=has_own)
 
 
-def compute(ctx: Context | None, run_dir: Path, depth: int = 0) -> dict[str, Summary]:
-    """Summaries computed from the run's files (see the module's docstring)."""
-    points_ = points(ctx, run_dir)
-    own = series.has_series(run_dir)
+def compute(
+    ctx: Context | None, run_dir: Path, depth: int = 0, own: list[series.Point] | None = None
+) -> dict[str, Summary]:
+    """Summaries computed from the run's files (see the module's docstring); ``own``
+    is the run's series when the caller has read it already."""
+    points_ = points(ctx, run_dir, own)
     out = series.summarize(points_)
-    if not own and not points_:
+    if not points_ and own is None and not series.has_series(run_dir):
         out = _from_json(run_dir)  # a run from before series were kept
     # Links to steps first: reading the op attribute of a run without them is wasted.
     if depth < 4 and links.run_link_names(run_dir) and Run("", run_dir).is_pipeline():
