@@ -30,7 +30,16 @@ from ..store.run import Run
 from ..store.select import select_many
 from . import columns as colmod
 from .columns import ATTR, FLAG, Column
-from .compare_cells import last_value, needs_full, prefetch_scalars, rows_of, run_flags, run_scalars, safe_get
+from .compare_cells import (
+    last_pairs,
+    last_value,
+    needs_full,
+    prefetch_scalars,
+    rows_of,
+    run_flags,
+    run_scalars,
+    safe_get,
+)
 
 if TYPE_CHECKING:
     from .objective import Objective
@@ -156,14 +165,14 @@ def _run_columns(ctx: Context, run: Run, all_scalars: bool) -> list[Column]:
     if own is not None and not all_scalars:
         return own
     flags = [Column(FLAG, n) for n in sorted(run_flags(run))]
-    keys = sorted(run_scalars(ctx, run))
+    keys = sorted(last_pairs(ctx, run))
     return (own or []) + flags + ([STEP_COLUMN] if keys else []) + [Column(colmod.SCALAR, k) for k in keys]
 
 
 def _columns_key(ctx: Context, run: Run) -> tuple[Any, ...]:
     """What a run's own columns depend on: runs with the same key add the same columns."""
     ref = run.opref
-    return (ref.pkg_path if ref else "", run.op_name, tuple(run_flags(run)), tuple(run_scalars(ctx, run)))
+    return (ref.pkg_path if ref else "", run.op_name, tuple(run_flags(run)), tuple(last_pairs(ctx, run)))
 
 
 def table_columns(ctx: Context, runs: list[Run], opts: Options) -> list[Column]:

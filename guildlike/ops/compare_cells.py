@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Any, TypeAlias
+from typing import Any
 
 from ..context import Context
 from ..errors import RunStoreError, StepLinkError
@@ -19,23 +19,22 @@ from ..store.series import Summary
 from ..util.timeutil import format_us, now_us
 from .columns import ATTR, FLAG, SCALAR, Column
 
-Getter: TypeAlias = Callable[[Context, Run, dict[str, Any], dict[str, Summary]], Any]
-
 
 def prefetch_scalars(ctx: Context, runs: Sequence[Run], last_only: bool = False) -> None:
     """Read the scalar summaries of ``runs`` at once, from the index where it has
     them, so that ``run_scalars`` opens no run folder for them. ``last_only``
-    reads only last values and steps (see ``scalar_index.summaries``): the
-    caller reads them again in full before any other field is used."""
+    reads only last values and steps (``last_pairs`` serves them; see
+    ``scalar_index.summaries``): the caller reads them again in full before any
+    other field is used."""
     rest = list(runs)
-    if last_only:  # runs listed from the index came with their last values
+    if last_only:  # runs listed from the index came with their last values, as written
         rest = []
         for run in runs:
-            values = scalar_index.last_values(run.indexed_last) if run.indexed_last else None
-            if values is None:
+            pairs = scalar_index.last_pairs(run.indexed_last) if run.indexed_last else None
+            if pairs is None:
                 rest.append(run)
             else:
-                ctx.cache["scalars:" + run.id] = values
+                ctx.cache["last:" + run.id] = pairs
     if not rest:
         return
     found = scalar_index.summaries(ctx, [r.id for r in rest], last_only)
@@ -50,9 +49,21 @@ def run_scalars(ctx: Context, run: Run) -> dict[str, Summary]:
     found = ctx.cache.get(key)
     if isinstance(found, dict):
         return found
-    data = run_scalars_mod.load(None, run.path, finished=True)
+    pairs = ctx.cache.get("last:" + run.id)
+    data = scalar_index.summaries_of_pairs(pairs) if isinstance(pairs, dict) else None
+    if data is None:
+        data = run_scalars_mod.load(None, run.path, finished=True)
     ctx.cache[key] = data
     return data
+
+
+def last_pairs(ctx: Context, run: Run) -> dict[str, Any]:
+    """``{key: (last, step)}`` of ``run``'s scalars: as the index wrote them when
+    prefetched with ``last_only`` (no summary made per value), else from ``run_scalars``."""
+    pairs = ctx.cache.get("last:" + run.id)
+    if isinstance(pairs, dict):
+        return pairs
+    return {k: (s.last, s.step) for k, s in run_scalars(ctx, run).items()}
 
 
 def safe_get(run: Run, name: str) -> Any:
@@ -108,18 +119,6 @@ _COMPUTED: dict[str, Callable[[Context, Run], Any]] = {
     "tags": lambda ctx, run: " ".join(run.tags),
 }
 
-# The base columns as getters of a row (``rows_of``): one call a cell.
-_ROW_COMPUTED: dict[str, Getter] = {
-    "run": lambda ctx, run, flags, scal: run.id[:8],
-    "operation": lambda ctx, run, flags, scal: run.op_name,
-    "started": lambda ctx, run, flags, scal: format_us(run.started),
-    "time": lambda ctx, run, flags, scal: _duration(run),
-    "status": lambda ctx, run, flags, scal: run.status,
-    "label": lambda ctx, run, flags, scal: run.label,
-    "step": lambda ctx, run, flags, scal: max([s.step for s in scal.values()]) if scal else None,
-}
-
-
 def attr_value(ctx: Context, run: Run, name: str) -> Any:
     """A run attribute as a cell (``run``, ``time``, ``step`` and a few more are computed)."""
     computed = _COMPUTED.get(name)
@@ -150,27 +149,36 @@ def cell(ctx: Context, run: Run, col: Column) -> Any:
     return getattr(summary, "step" if col.want_step else col.qualifier)
 
 
-def _getter(col: Column) -> Getter:
-    """``cell`` of one column, given a run's flags and scalars (read once per row)."""
+def _column(
+    ctx: Context, col: Column, runs: Sequence[Run], flags: list[dict[str, Any]], pairs: list[dict[str, Any]],
+    scals: list[dict[str, Summary]],
+) -> list[Any]:
+    """``cell`` of ``col`` for every run, given each run's flags, ``last_pairs`` and
+    (when ``needs_full``) scalars: a column at a time, so the common columns cost
+    no call per cell."""
     name = col.name
     if col.kind == FLAG:
-        return lambda ctx, run, flags, scal: flags.get(name)
+        return [f.get(name) for f in flags]
     if col.kind == ATTR:
-        if name in _ROW_COMPUTED:
-            return _ROW_COMPUTED[name]
-        computed = _COMPUTED.get(name)
-        if computed is not None:
-            return lambda ctx, run, flags, scal: computed(ctx, run)
-        return lambda ctx, run, flags, scal: attr_value(ctx, run, name)
+        if name == "run":
+            return [r.id[:8] for r in runs]
+        if name == "operation":
+            return [r.op_name for r in runs]
+        if name == "status":
+            return [r.status for r in runs]
+        if name == "label":
+            return [r.label for r in runs]
+        if name == "step":
+            return [max([p[1] for p in d.values()]) if d else None for d in pairs]
+        return [attr_value(ctx, r, name) for r in runs]
     if col.step:
-        return lambda ctx, run, flags, scal: cell(ctx, run, col)
-    field_ = "step" if col.want_step else col.qualifier
-
-    def scalar(ctx: Context, run: Run, flags: dict[str, Any], scal: dict[str, Summary]) -> Any:
-        summary = scal.get(name)
-        return None if summary is None else getattr(summary, field_)
-
-    return scalar
+        return [cell(ctx, r, col) for r in runs]
+    if col.want_step:
+        return [None if (p := d.get(name)) is None else p[1] for d in pairs]
+    if col.qualifier == "last":
+        return [None if (p := d.get(name)) is None else p[0] for d in pairs]
+    field_ = col.qualifier
+    return [None if (s := sc.get(name)) is None else getattr(s, field_) for sc in scals]
 
 
 def needs_full(cols: list[Column]) -> bool:
@@ -181,10 +189,8 @@ def needs_full(cols: list[Column]) -> bool:
 
 def rows_of(ctx: Context, runs: Sequence[Run], cols: list[Column]) -> list[list[Any]]:
     """The cells of ``cols`` for each run (as ``cell``, faster)."""
-    getters = [_getter(c) for c in cols]
-    rows = []
-    for run in runs:
-        flags = run_flags(run)
-        scal = run_scalars(ctx, run)
-        rows.append([get(ctx, run, flags, scal) for get in getters])
-    return rows
+    flags = [run_flags(run) for run in runs]
+    pairs = [last_pairs(ctx, run) for run in runs]
+    scals = [run_scalars(ctx, run) for run in runs] if needs_full(cols) else []
+    columns = [_column(ctx, col, runs, flags, pairs, scals) for col in cols]
+    return [list(row) for row in zip(*columns, strict=True)]

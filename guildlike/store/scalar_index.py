@@ -59,15 +59,31 @@ def _from_index(
     return _summaries(rows), finished
 
 
-def last_values(text: str | None) -> dict[str, Summary] | None:
-    """Summaries holding only the last value and step, from a run's ``last_scalars``
-    in the index (``Run.indexed_last``); None when the text cannot be read."""
-    nan = math.nan
+def last_pairs(text: str | None) -> dict[str, list[Any]] | None:
+    """A run's ``last_scalars`` in the index (``Run.indexed_last``) as written:
+    ``{key: [last, step]}``; None when the text cannot be read."""
     try:
         data = json.loads(text) if text else None
-        if not isinstance(data, dict):
-            return None
-        return {str(key): Summary(nan, float(last), nan, nan, nan, 1, int(step)) for key, (last, step) in data.items()}
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not all(type(v) is list and len(v) == 2 for v in data.values()):
+        return None
+    return data
+
+
+def last_values(text: str | None) -> dict[str, Summary] | None:
+    """Summaries holding only the last value and step (``last_pairs``); None when
+    the text cannot be read."""
+    pairs = last_pairs(text)
+    return None if pairs is None else summaries_of_pairs(pairs)
+
+
+def summaries_of_pairs(pairs: dict[str, list[Any]]) -> dict[str, Summary] | None:
+    """``last_pairs`` as summaries holding only the last value and step; None
+    when a value is not a number."""
+    nan = math.nan
+    try:
+        return {str(key): Summary(nan, float(last), nan, nan, nan, 1, int(step)) for key, (last, step) in pairs.items()}
     except (ValueError, TypeError):
         return None
 
