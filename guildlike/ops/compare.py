@@ -31,12 +31,11 @@ from ..store.select import select_many
 from . import columns as colmod
 from .columns import ATTR, FLAG, Column
 from .compare_cells import (
-    last_pairs,
     last_value,
     needs_full,
     prefetch_scalars,
+    row_data,
     rows_of,
-    run_flags,
     run_scalars,
     safe_get,
 )
@@ -158,34 +157,43 @@ def _read_op_columns(ctx: Context, run: Run) -> list[Column] | None:
         return None
 
 
-def _run_columns(ctx: Context, run: Run, all_scalars: bool) -> list[Column]:
+def _run_columns(
+    ctx: Context, run: Run, all_scalars: bool, flags: dict[str, Any], pairs: dict[str, Any]
+) -> list[Column]:
     """A run's own columns: its operation's ``compare:``, else (or with ``all_scalars``,
-    after them) its flags, step and scalars."""
+    after them) its flags, step and scalars (``flags`` and ``pairs``: its flags and
+    ``last_pairs``)."""
     own = _op_columns(ctx, run)
     if own is not None and not all_scalars:
         return own
-    flags = [Column(FLAG, n) for n in sorted(run_flags(run))]
-    keys = sorted(last_pairs(ctx, run))
-    return (own or []) + flags + ([STEP_COLUMN] if keys else []) + [Column(colmod.SCALAR, k) for k in keys]
+    keys = sorted(pairs)
+    return (
+        (own or []) + [Column(FLAG, n) for n in sorted(flags)] + ([STEP_COLUMN] if keys else [])
+        + [Column(colmod.SCALAR, k) for k in keys]
+    )
 
 
-def _columns_key(ctx: Context, run: Run) -> tuple[Any, ...]:
-    """What a run's own columns depend on: runs with the same key add the same columns."""
-    ref = run.opref
-    return (ref.pkg_path if ref else "", run.op_name, tuple(run_flags(run)), tuple(last_pairs(ctx, run)))
-
-
-def table_columns(ctx: Context, runs: list[Run], opts: Options) -> list[Column]:
+def table_columns(
+    ctx: Context, runs: list[Run], opts: Options,
+    flags: list[dict[str, Any]] | None = None, pairs: list[dict[str, Any]] | None = None,
+) -> list[Column]:
+    """The table's columns; ``flags`` and ``pairs`` are each run's flags and
+    ``last_pairs`` when the caller has them."""
     extra = colmod.parse_all(opts.columns)
     if opts.strict:
         return colmod.merge([BASE[0], *colmod.parse_all(opts.strict), *extra])
+    if flags is None or pairs is None:
+        flags, pairs = row_data(ctx, runs)
     cols = list(BASE)
     seen: set[tuple[Any, ...]] = set()
-    for run in runs:
-        key = _columns_key(ctx, run)
+    for run, run_flags_, run_pairs in zip(runs, flags, pairs, strict=True):
+        # What a run's own columns depend on: runs with the same key add the same columns.
+        ref = run.opref
+        op = (ref.pkg_path, ref.op_name) if ref else ("", "")
+        key = (op, tuple(run_flags_), tuple(run_pairs))
         if key not in seen:
             seen.add(key)
-            cols.extend(_run_columns(ctx, run, opts.all_scalars))
+            cols.extend(_run_columns(ctx, run, opts.all_scalars, run_flags_, run_pairs))
     return colmod.merge(cols + extra)
 
 
@@ -222,11 +230,12 @@ def compare(ctx: Context, specs: Sequence[str], flt: RunFilter, opts: Options) -
 def table(ctx: Context, runs: list[Run], opts: Options) -> Table:
     """The compare table of ``runs`` as they are given (batches are not replaced by their trials)."""
     prefetch_scalars(ctx, runs, last_only=True)  # the columns need keys; most tables, last values
-    cols = table_columns(ctx, runs, opts)
+    flags, pairs = row_data(ctx, runs)
+    cols = table_columns(ctx, runs, opts, flags, pairs)
     if needs_full(cols):
         prefetch_scalars(ctx, runs)
     headers = [c.header for c in cols]
-    rows = rows_of(ctx, runs, cols)
+    rows = rows_of(ctx, runs, cols, flags, pairs)
     rows = _sort(rows, headers, opts)
     if opts.top is not None:
         rows = rows[: opts.top]

@@ -90,7 +90,7 @@ def _duration(run: Run) -> str:
     if start is None:
         return ""
     stop = safe_get(run, "stopped")
-    if run.status == "running":
+    if run.get("exit_status") is None and run.status == "running":  # (a run with one has ended)
         end = now_us()
     elif isinstance(stop, int) and not isinstance(stop, bool) and stop:
         end = stop
@@ -164,6 +164,10 @@ def _column(
             return [r.id[:8] for r in runs]
         if name == "operation":
             return [r.op_name for r in runs]
+        if name == "started":
+            return [format_us(r.started) for r in runs]
+        if name == "time":
+            return [_duration(r) for r in runs]
         if name == "status":
             return [r.status for r in runs]
         if name == "label":
@@ -187,10 +191,19 @@ def needs_full(cols: list[Column]) -> bool:
     return any(c.kind == SCALAR and not c.want_step and c.qualifier != "last" for c in cols)
 
 
-def rows_of(ctx: Context, runs: Sequence[Run], cols: list[Column]) -> list[list[Any]]:
-    """The cells of ``cols`` for each run (as ``cell``, faster)."""
-    flags = [run_flags(run) for run in runs]
-    pairs = [last_pairs(ctx, run) for run in runs]
+def row_data(ctx: Context, runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each run's flags and ``last_pairs``, read once for a table's columns and cells."""
+    return [run_flags(run) for run in runs], [last_pairs(ctx, run) for run in runs]
+
+
+def rows_of(
+    ctx: Context, runs: Sequence[Run], cols: list[Column],
+    flags: list[dict[str, Any]] | None = None, pairs: list[dict[str, Any]] | None = None,
+) -> list[list[Any]]:
+    """The cells of ``cols`` for each run (as ``cell``, faster); ``flags`` and
+    ``pairs`` as ``row_data`` gives them, when the caller has them."""
+    if flags is None or pairs is None:
+        flags, pairs = row_data(ctx, runs)
     scals = [run_scalars(ctx, run) for run in runs] if needs_full(cols) else []
     columns = [_column(ctx, col, runs, flags, pairs, scals) for col in cols]
     return [list(row) for row in zip(*columns, strict=True)]

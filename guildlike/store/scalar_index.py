@@ -66,8 +66,11 @@ def last_pairs(text: str | None) -> dict[str, list[Any]] | None:
         data = json.loads(text) if text else None
     except ValueError:
         return None
-    if not isinstance(data, dict) or not all(type(v) is list and len(v) == 2 for v in data.values()):
+    if not isinstance(data, dict):
         return None
+    for v in data.values():
+        if type(v) is not list or len(v) != 2:
+            return None
     return data
 
 
