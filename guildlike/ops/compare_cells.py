@@ -206,4 +206,4 @@ def rows_of(
         flags, pairs = row_data(ctx, runs)
     scals = [run_scalars(ctx, run) for run in runs] if needs_full(cols) else []
     columns = [_column(ctx, col, runs, flags, pairs, scals) for col in cols]
-    return [list(row) for row in zip(*columns, strict=True)]
+    return list(map(list, zip(*columns, strict=True)))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import socket
 import struct
 import time
 from collections.abc import Callable, Iterable
@@ -97,7 +96,7 @@ def write(guild_dir: Path, points: Iterable[Point]) -> Path:
     from tensorboard.compat.proto import event_pb2  # lazy: optional extra
 
     now = time.time()
-    path = guild_dir / f"events.out.tfevents.{now:.0f}.{socket.gethostname()}.{os.getpid()}{OWN_SUFFIX}"
+    path = guild_dir / f"events.out.tfevents.{now:.0f}.{os.uname().nodename}.{os.getpid()}{OWN_SUFFIX}"
     tmp = path.with_name(path.name + ".tmp")
     event = event_pb2.Event()
     serialize, clear = event.SerializeToString, event.Clear

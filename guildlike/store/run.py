@@ -10,6 +10,8 @@ from . import attrs as attrs_mod
 from . import opref as opref_mod
 from . import status as status_mod
 
+_UNREAD = object()  # an attribute not read yet (None: read, and absent)
+
 
 class Run:
     """A view of one run directory. Attribute reads are cached per instance."""
@@ -53,14 +55,14 @@ class Run:
         return self.path / ".guild"
 
     def get(self, name: str, default: Any = None) -> Any:
-        if name not in self._cache:
+        val = self._cache.get(name, _UNREAD)
+        if val is _UNREAD:
             val = attrs_mod.read(self.path, name)
             why = attr_types.problem(name, val)
             if why is not None:
                 self.bad_attrs[name] = why
                 val = None
             self._cache[name] = val
-        val = self._cache[name]
         return default if val is None else val
 
     def set(self, name: str, value: Any) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 
 HOST_ENV = "GUILDLIKE_HOST"
 
@@ -11,4 +10,4 @@ HOST_ENV = "GUILDLIKE_HOST"
 def host_name() -> str:
     """``$GUILDLIKE_HOST`` when set (machines that share a host name, such as
     containers, tell themselves apart with it), else the machine's host name."""
-    return os.environ.get(HOST_ENV) or socket.gethostname()
+    return os.environ.get(HOST_ENV) or os.uname().nodename  # what socket.gethostname() gives, without its import
