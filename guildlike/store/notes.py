@@ -8,7 +8,7 @@ it. ``.guild/attrs/comments`` is a list of mappings with ``body``, ``host``,
 from __future__ import annotations
 
 import getpass
-import socket
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -43,7 +43,7 @@ def comment_user(env: Mapping[str, str]) -> str:
 def new_comment(body: str, env: Mapping[str, str]) -> dict[str, Any]:
     if not body.strip():
         raise UsageError("a comment cannot be empty")
-    return {"body": body, "host": socket.gethostname(), "time": timeutil.now_us(), "user": comment_user(env)}
+    return {"body": body, "host": os.uname().nodename, "time": timeutil.now_us(), "user": comment_user(env)}
 
 
 def add_comment(runs: Sequence[Run], comment: dict[str, Any]) -> int:
