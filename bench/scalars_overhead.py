@@ -50,9 +50,13 @@ from guildlike.ops import process, scalars  # noqa: E402
 from guildlike.store import events  # noqa: E402
 
 SCRIPT = """
-import sys
-n = int(sys.argv[1])
+import sys, time
+n, work_us = int(sys.argv[1]), int(sys.argv[2])
 for i in range(n):
+    if work_us:
+        end = time.perf_counter() + work_us / 1e6
+        while time.perf_counter() < end:
+            pass
     if i % 10 == 0:
         print(f"step: {i // 10}", flush=True)
     print(f"loss: {1.0 / (i + 1)}", flush=True)
@@ -123,14 +127,14 @@ def _run_dir(base: Path, name: str) -> Path:
     return d
 
 
-def _time(ctx: Context, base: Path, script: Path, n: int, capture: bool) -> tuple[float, float, float]:
+def _time(ctx: Context, base: Path, script: Path, n: int, capture: bool, work_us: int = 0) -> tuple[float, float, float]:
     """Wall time of the run, guildlike's own CPU time in it, wall time of the run's end."""
     d = _run_dir(base, "series" if capture else "plain")
     tee = scalars.SeriesTee(d, None) if capture else None
     c0 = time.process_time()
     t0 = time.perf_counter()
     process.run_process(
-        ctx, [sys.executable, str(script), str(n)], {}, d, d / ".guild" / "output",
+        ctx, [sys.executable, str(script), str(n), str(work_us)], {}, d, d / ".guild" / "output",
         on_start=lambda pid: None, on_output=tee.feed if tee else None,
     )
     if tee:
@@ -138,7 +142,7 @@ def _time(ctx: Context, base: Path, script: Path, n: int, capture: bool) -> tupl
     t1 = time.perf_counter()
     cpu = time.process_time() - c0
     if capture:
-        scalars.capture(ctx, d, None)
+        scalars.capture(ctx, d, None, tee)
     return t1 - t0, cpu, time.perf_counter() - t1
 
 
@@ -146,9 +150,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=10_000, help="scalar lines printed (default 10000)")
     ap.add_argument("-r", "--repeat", type=int, default=11, help="repetitions (default 11)")
-    ap.add_argument("--work-us", type=int, default=0, help="busy work per line in whole runs (default 0)")
+    ap.add_argument("--work-us", type=int, default=0, help="busy work per line (default 0)")
     ap.add_argument("--in-process", action="store_true", help="time the tee and the run's end in-process")
+    ap.add_argument("--rev", metavar="REV", help="whole runs of guildlike as of this git revision")
     args = ap.parse_args()
+    if args.rev:
+        common.use_rev(args.rev)
     if not args.in_process:
         whole_runs(args.n, args.work_us, args.repeat)
         return
@@ -157,13 +164,13 @@ def main() -> None:
         script = base / "train.py"
         script.write_text(SCRIPT)
         ctx = Context(home=base, cwd=base)
-        _time(ctx, base, script, args.n, True)  # warm-up (imports, page cache)
+        _time(ctx, base, script, args.n, True, args.work_us)  # warm-up (imports, page cache)
         plain, series, end, cpu_plain, cpu_series = [], [], [], [], []
         for _ in range(args.repeat):
-            w, c, _e = _time(ctx, base, script, args.n, False)
+            w, c, _e = _time(ctx, base, script, args.n, False, args.work_us)
             plain.append(w)
             cpu_plain.append(c)
-            w, c, e = _time(ctx, base, script, args.n, True)
+            w, c, e = _time(ctx, base, script, args.n, True, args.work_us)
             series.append(w)
             cpu_series.append(c)
             end.append(e)

@@ -53,6 +53,46 @@ def test_written_event_file_reads_back_through_tensorboard(tmp_path: Path) -> No
     assert 0 < len(events.read(path)) < len(points)
 
 
+def _own_event_points(run_dir: Path) -> list[series.Point]:
+    """The points of the run's own event file, values as the series keeps them
+    (event files hold 32-bit floats)."""
+    files = sorted((run_dir / ".guild").glob("*.tfevents.*" + events.OWN_SUFFIX))
+    assert len(files) == 1, files
+    kept = series.read(run_dir)
+    found = events.read(files[0])
+    assert len(found) == len(kept)
+    for (_k, _s, got, _t), (_k2, _s2, want, _t2) in zip(found, kept, strict=True):
+        assert got == pytest.approx(want, rel=1e-6)
+    return [(k, s, want, t) for (k, s, _v, t), (_k, _s, want, _t) in zip(found, kept, strict=True)]
+
+
+def test_a_run_writes_its_series_as_an_event_file_and_a_restart_replaces_it(tmp_path: Path) -> None:
+    """The tee writes the output scalars to the event file while the run runs: the
+    same points as the series, times included; a restart's file holds only its own."""
+    pytest.importorskip("tensorboard", reason=events.EXTRA_HINT)
+    home = tmp_path / "home"
+    _guildlike(home, "run", "fit", "epochs=3", "-y")
+    (run_dir,) = (home / "runs").iterdir()
+    first = _own_event_points(run_dir)
+    assert first == series.read(run_dir)
+    assert [(k, s) for k, s, _v, _t in first] == [("loss", 0), ("acc", 0), ("loss", 1), ("acc", 1), ("loss", 2), ("acc", 2)]
+    _guildlike(home, "run", "--restart", run_dir.name, "epochs=1", "-y")
+    again = _own_event_points(run_dir)
+    assert again == series.read(run_dir) and [(k, s) for k, s, _v, _t in again] == [("loss", 0), ("acc", 0)]
+
+
+def test_the_summary_the_tee_sums_up_is_the_series_summary(tmp_path: Path) -> None:
+    """The run's end takes its summary from what the tee added up while the run ran:
+    the same as summing up the series file (NaN and infinities included)."""
+    home = tmp_path / "home"
+    _guildlike(home, "run", "odd", "-y")
+    _guildlike(home, "run", "fit", "epochs=4", "-y")
+    for run_dir in (home / "runs").iterdir():
+        kept = {k: s.as_dict() for k, s in series.summarize(series.read(run_dir)).items()}
+        stored = json.loads((run_dir / ".guild" / "scalars.json").read_text())
+        assert kept and json.dumps(stored, sort_keys=True) == json.dumps(kept, sort_keys=True)
+
+
 def test_summaries_ignore_nan_and_keep_infinities() -> None:
     points = [("a", 0, 1.0, 0.0), ("a", 1, math.nan, 0.0), ("a", 2, 3.0, 0.0), ("b", 5, math.inf, 0.0)]
     found = series.summarize(points)

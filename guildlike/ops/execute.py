@@ -112,7 +112,7 @@ def _capture_scalars(ctx: Context, run: Run, opdef: OpDef, tee: scalars.SeriesTe
     """The run's scalar summary; a pattern or event file that fails never fails the run."""
     _close(tee)
     try:
-        scalars.capture(ctx, run.path, opdef.output_scalars)
+        scalars.capture(ctx, run.path, opdef.output_scalars, tee)
     except RunStoreError:
         raise
     except Exception:

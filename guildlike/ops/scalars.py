@@ -129,13 +129,23 @@ class SeriesTee:
     its end, per stream; values are timed when parsed (within that period).
     """
 
-    def __init__(self, run_dir: Path, spec: Any) -> None:
+    def __init__(self, run_dir: Path, spec: Any, event_file: bool = True) -> None:
         self.parser = OutputParser(spec)
         self.writer = series.SeriesWriter(run_dir)
         self.writer.path.touch()
         self.chunks: dict[bool, list[bytes]] = {False: [], True: []}
         self.pending = {False: b"", True: b""}
         self.due = time.monotonic() + FLUSH_EVERY_S
+        # The same scalars as an event file, a batch at a time (with the tensorboard extra):
+        # written while the run runs, so its end has none to write.
+        self.events = None
+        if event_file and events.available():
+            events.remove_own(run_dir / ".guild")
+            self.events = events.EventWriter(run_dir / ".guild")
+        self.events_done = self.events is not None  # every batch went to the event file
+        self._points: list[series.Point] = []  # parsed, not yet in the event file
+        self.accs: dict[str, series.Accumulator] = {}  # the series summed up as it comes
+        self.complete = False  # closed, every value parsed and kept
 
     def feed(self, data: bytes, err: bool) -> None:
         self.chunks[err].append(data)
@@ -157,7 +167,24 @@ class SeriesTee:
             else:
                 self._lines(data[:cut], now)
         self.writer.flush()
+        self._add_events()
         self.due = time.monotonic() + FLUSH_EVERY_S
+
+    def _add_events(self) -> None:
+        points, self._points = self._points, []
+        series.accumulate(points, self.accs)
+        if self.events is None or not points:
+            return
+        try:
+            self.events.add(points)
+        except Exception:  # noqa: BLE001 - a failing event file never fails the run: its end writes it
+            self.events_done = False
+            self._close_events()
+
+    def _close_events(self) -> None:
+        writer, self.events = self.events, None
+        if writer is not None:
+            writer.close()
 
     def _default_lines(self, text: str, now: float) -> None:
         """Every line of ``text`` at once, with the default ``KEY: VALUE`` pattern.
@@ -166,8 +193,10 @@ class SeriesTee:
         what ``float`` reads, but for a sign before ``-inf``), the time once.
         """
         ts = f"{now:.3f}"
+        t = float(ts)  # the event file's time, as the series keeps it
         step = self.parser.step
         lines: list[str] = []
+        points = self._points
         for key, sval, sstep in _DEFAULT_LINES.findall(text):
             if not sval[-1].isdigit() and _num(sval) is None:
                 continue
@@ -175,20 +204,28 @@ class SeriesTee:
                 step = int(float(sval))
             else:
                 lines.append(f"{sstep or step}\t{sval}\t{ts}\t{key}\n")
+                points.append((key, int(sstep) if sstep else step, float(sval), t))
         self.parser.step = step
         self.writer.add_lines(lines)
 
     def _lines(self, data: bytes, now: float) -> None:
         add = self.writer.add
+        t = float(f"{now:.3f}")
+        points = self._points
         for line in data.decode("utf-8", "replace").splitlines():
             for key, val, step in self.parser.parse(line):
                 add(key, step, val, now)
+                points.append((key, step, val, t))
 
     def close(self) -> None:
         try:
             self.process(final=True)
+            self.complete = True
         finally:
-            self.writer.close()
+            try:
+                self.writer.close()
+            finally:
+                self._close_events()
 
 
 def scalars_path(run_dir: Path) -> Path:
@@ -197,7 +234,7 @@ def scalars_path(run_dir: Path) -> Path:
 
 def _series_from_output(run_dir: Path, spec: Any) -> None:
     """A series for a run whose output was not teed (it never started, a pipeline)."""
-    tee = SeriesTee(run_dir, spec)
+    tee = SeriesTee(run_dir, spec, event_file=False)  # the end writes the event file
     try:
         with open(run_dir / ".guild" / "output", "rb") as f:
             tee.feed(f.read() + b"\n", False)
@@ -207,9 +244,17 @@ def _series_from_output(run_dir: Path, spec: Any) -> None:
         tee.close()
 
 
-def capture(ctx: Context | None, run_dir: Path, spec: Any) -> dict[str, dict[str, Any]]:
+def capture(ctx: Context | None, run_dir: Path, spec: Any, tee: SeriesTee | None = None) -> dict[str, dict[str, Any]]:
     """At a run's end: its summary in ``.guild/scalars.json`` (output scalars, event
-    files, a pipeline's steps), and its output scalars as an event file in ``.guild``."""
+    files, a pipeline's steps), and its output scalars as an event file in ``.guild``.
+    ``tee``, closed, is what saw the run's output: when it kept every value, its sums
+    stand for the series and the event file it wrote for the run's."""
+    if tee is not None and tee.complete:
+        if events.available() and not tee.events_done:
+            _write_event_file(run_dir, series.read(run_dir))
+        summaries = run_scalars.compute(ctx, run_dir, own_accs=tee.accs)
+        run_scalars.write_summary(run_dir, summaries)
+        return {k: s.as_dict() for k, s in summaries.items()}
     if not series.has_series(run_dir):
         _series_from_output(run_dir, spec)
     own = series.read(run_dir)
@@ -222,8 +267,7 @@ def capture(ctx: Context | None, run_dir: Path, spec: Any) -> dict[str, dict[str
 
 def _write_event_file(run_dir: Path, points: list[series.Point]) -> None:
     guild_dir = run_dir / ".guild"
-    for old in guild_dir.glob("*.tfevents.*" + events.OWN_SUFFIX):
-        old.unlink()
+    events.remove_own(guild_dir)
     if points:
         events.write(guild_dir, points)
 

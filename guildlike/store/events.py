@@ -87,22 +87,69 @@ def read(path: Path) -> list[Point]:
     return points
 
 
-def write(guild_dir: Path, points: Iterable[Point]) -> Path:
-    """Our output scalars as an event file in ``guild_dir`` (as Guild keeps them).
+def remove_own(guild_dir: Path) -> None:
+    """Remove the event files of our output scalars in ``guild_dir`` (an earlier
+    attempt's: its series is kept aside, its points go with it)."""
+    for old in guild_dir.glob("*.tfevents.*" + OWN_SUFFIX):
+        old.unlink(missing_ok=True)
 
-    Written whole at a run's end: each event built by TensorBoard's protocol
-    buffers and framed as a TFRecord (see ``_records``).
-    """
+
+class EventWriter:
+    """Our output scalars appended to an event file in ``guild_dir`` (as Guild
+    keeps them), a batch at a time: the tee adds each batch it parsed while the
+    run runs, so the run's end has no event file left to write. Opened (and
+    TensorBoard's protocol buffers imported) at the first batch."""
+
+    def __init__(self, guild_dir: Path) -> None:
+        now = time.time()
+        self.path = guild_dir / f"events.out.tfevents.{now:.0f}.{os.uname().nodename}.{os.getpid()}{OWN_SUFFIX}"
+        self._created = now
+        self._file: Any = None
+        self._encode: Callable[[Iterable[Point]], Iterable[bytes]] | None = None
+
+    def add(self, points: Iterable[Point]) -> None:
+        if self._encode is None:
+            self._encode = _encoder()
+            self._file = open(self.path, "ab")
+            self._file.writelines(_records([_file_version(self._created)]))
+        self._file.writelines(_records(self._encode(points)))
+        self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def write(guild_dir: Path, points: Iterable[Point]) -> Path:
+    """Our output scalars as an event file in ``guild_dir``, written whole (the
+    file appears complete: written aside, then renamed into place)."""
+    writer = EventWriter(guild_dir)
+    final = writer.path
+    writer.path = final.with_name(final.name + ".tmp")
+    try:
+        writer.add(points)
+    finally:
+        writer.close()
+    os.replace(writer.path, final)
+    return final
+
+
+def _file_version(now: float) -> bytes:
     from tensorboard.compat.proto import event_pb2  # lazy: optional extra
 
-    now = time.time()
-    path = guild_dir / f"events.out.tfevents.{now:.0f}.{os.uname().nodename}.{os.getpid()}{OWN_SUFFIX}"
-    tmp = path.with_name(path.name + ".tmp")
+    return bytes(event_pb2.Event(wall_time=now, file_version="brain.Event:2").SerializeToString())
+
+
+def _encoder() -> Callable[[Iterable[Point]], Iterable[bytes]]:
+    """Points as serialized events, each built by TensorBoard's protocol buffers
+    (one event object reused: a new one per point costs half as much again)."""
+    from tensorboard.compat.proto import event_pb2  # lazy: optional extra
+
     event = event_pb2.Event()
     serialize, clear = event.SerializeToString, event.Clear
 
-    def encoded() -> Iterable[bytes]:
-        yield event_pb2.Event(wall_time=now, file_version="brain.Event:2").SerializeToString()
+    def encoded(points: Iterable[Point]) -> Iterable[bytes]:
         for key, step, value, t in points:
             clear()
             event.wall_time, event.step = t, step
@@ -110,10 +157,7 @@ def write(guild_dir: Path, points: Iterable[Point]) -> Path:
             item.tag, item.simple_value = key, value
             yield serialize()
 
-    with open(tmp, "wb") as f:
-        f.writelines(_records(encoded()))
-    os.replace(tmp, path)
-    return path
+    return encoded
 
 
 _LENGTH = struct.Struct("<Q")

@@ -66,14 +66,19 @@ def points(ctx: Context | None, run_dir: Path, own: list[series.Point] | None = 
 
 
 def compute(
-    ctx: Context | None, run_dir: Path, depth: int = 0, own: list[series.Point] | None = None
+    ctx: Context | None, run_dir: Path, depth: int = 0, own: list[series.Point] | None = None,
+    own_accs: dict[str, series.Accumulator] | None = None,
 ) -> dict[str, Summary]:
     """Summaries computed from the run's files (see the module's docstring); ``own``
-    is the run's series when the caller has read it already."""
-    points_ = points(ctx, run_dir, own)
-    out = series.summarize(points_)
-    if not points_ and own is None and not series.has_series(run_dir):
-        out = _from_json(run_dir)  # a run from before series were kept
+    is the run's series when the caller has read it already, ``own_accs`` its
+    series already summed up (the tee's, which saw every value)."""
+    if own_accs is not None:
+        out = series.summarize(_event_points(ctx, run_dir, skip_guild=True), dict(own_accs))
+    else:
+        points_ = points(ctx, run_dir, own)
+        out = series.summarize(points_)
+        if not points_ and own is None and not series.has_series(run_dir):
+            out = _from_json(run_dir)  # a run from before series were kept
     # Links to steps first: reading the op attribute of a run without them is wasted.
     if depth < 4 and links.run_link_names(run_dir) and Run("", run_dir).is_pipeline():
         out.update(_step_summaries(run_dir, depth))

@@ -110,15 +110,21 @@ class Accumulator:
                        self.total if self.finite else math.nan)
 
 
-def summarize(points: Iterable[Point]) -> dict[str, Summary]:
-    """Summaries by key, in the order of the points (last value: the last point)."""
-    accs: dict[str, Accumulator] = {}
+def summarize(points: Iterable[Point], accs: dict[str, Accumulator] | None = None) -> dict[str, Summary]:
+    """Summaries by key, in the order of the points (last value: the last point);
+    ``accs`` holds what came before the points (``accumulate``), and is added to."""
+    accs = {} if accs is None else accs
+    accumulate(points, accs)
+    return {k: a.summary() for k, a in accs.items()}
+
+
+def accumulate(points: Iterable[Point], accs: dict[str, Accumulator]) -> None:
+    """Add ``points`` to the accumulators by key in ``accs``."""
     for key, step, value, _t in points:
         acc = accs.get(key)
         if acc is None:
             acc = accs[key] = Accumulator()
         acc.add(value, step)
-    return {k: a.summary() for k, a in accs.items()}
 
 
 def clean_key(key: str) -> str:
