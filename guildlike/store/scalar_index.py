@@ -16,7 +16,6 @@ cannot be opened). A listing that brought the index up to date just before
 
 from __future__ import annotations
 
-import json
 import math
 import sqlite3
 import time
@@ -26,6 +25,7 @@ from typing import Any
 from ..context import Context
 from ..errors import RunStoreError
 from . import index, run_scalars
+from .index_rows import index_json
 from .series import Summary
 from .store import run_for_id
 
@@ -63,7 +63,7 @@ def last_pairs(text: str | None) -> dict[str, list[Any]] | None:
     """A run's ``last_scalars`` in the index (``Run.indexed_last``) as written:
     ``{key: [last, step]}``; None when the text cannot be read."""
     try:
-        data = json.loads(text) if text else None
+        data = index_json(text) if text else None
     except ValueError:
         return None
     if not isinstance(data, dict):
