@@ -11,7 +11,7 @@ from typing import Any
 
 from . import status as status_mod
 from .filters import RunFilter, op_matches
-from .index_rows import COLUMNS, is_corrupt, remove_db, run_from_row
+from .index_rows import RUN_SELECT, is_corrupt, remove_db, run_from_row
 from .run import Run
 
 
@@ -121,7 +121,7 @@ class RunList(Sequence[Run]):
         for start in range(0, len(missing), self.PAGE):
             chunk = missing[start : start + self.PAGE]
             by_id = {self.ids[i]: i for i in chunk}
-            sql = f"SELECT {','.join(COLUMNS)} FROM runs WHERE id IN ({','.join('?' * len(by_id))})"
+            sql = f"SELECT {RUN_SELECT} FROM runs WHERE id IN ({','.join('?' * len(by_id))})"
             try:
                 for row in self._conn.execute(sql, list(by_id)):
                     self._runs[by_id[row[0]]] = run_from_row(self._runs_dir, row, self._oprefs)
@@ -158,7 +158,7 @@ class RunList(Sequence[Run]):
         to ``_load``."""
         where = {rid: i for i, rid in enumerate(self.ids)}
         try:
-            for row in query(self._conn, flt, ",".join(COLUMNS)):
+            for row in query(self._conn, flt, RUN_SELECT):
                 i = where.get(row[0])
                 if i is not None:
                     self._runs[i] = run_from_row(self._runs_dir, row, self._oprefs)

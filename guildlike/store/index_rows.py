@@ -34,6 +34,12 @@ COLUMNS = (
     "sort_time", "exit_status", "label", "tags", "damaged", "marked", "comments", "stopped", "flags",
     "last_scalars",
 )
+# What a run read from the index needs (``run_from_row``), in this order.
+RUN_COLUMNS = (
+    "id", "pkg_type", "pkg_path", "model", "op", "started", "initialized", "exit_status", "label", "tags",
+    "damaged", "marked", "stopped", "flags", "last_scalars",
+)
+RUN_SELECT = ",".join(RUN_COLUMNS)
 SIG = COLUMNS.index("sig")
 EXIT_STATUS = COLUMNS.index("exit_status")
 SCALAR_COLUMNS = ("run_id", "key", "first", "last", "min", "max", "avg", "count", "step", "total")
@@ -192,10 +198,10 @@ _DECODE = json.JSONDecoder().raw_decode
 
 
 def run_from_row(runs_dir: Path, row: tuple[Any, ...], oprefs: dict[tuple[str, ...], Any] | None = None) -> Run:
-    """A run whose attributes held by the index are read from ``row``, not its files.
-    ``oprefs`` shares one (immutable) OpRef between the runs of an operation."""
-    (rid, _sig, pkg_type, pkg_path, model, op, _op_name, started, init, _st, exit_status, label, tags, damaged,
-     marked, _comments, stopped, flags, last) = row
+    """A run whose attributes held by the index are read from ``row`` (``RUN_COLUMNS``),
+    not its files. ``oprefs`` shares one (immutable) OpRef between the runs of an operation."""
+    (rid, pkg_type, pkg_path, model, op, started, init, exit_status, label, tags, damaged, marked, stopped,
+     flags, last) = row
     run = Run(rid, f"{runs_dir}/{rid}")
     values = {
         "started": started,
