@@ -9,6 +9,7 @@ import click
 
 from ..ops import compare as comparemod
 from ..util.files import atomic_write
+from ..util.gcpause import collector_paused
 from . import compare_fmt
 from .common import Command, build_filter, filter_options, make_context
 from .ui import out
@@ -74,15 +75,17 @@ def compare(runs_arg: tuple[str, ...], columns: tuple[str, ...], strict_columns:
     )
     table = comparemod.compare(ctx, runs_arg, build_filter(kw), opts)
     headers, rows = table.headers, table.rows
-    if csv_path is not None:
-        text = compare_fmt.csv_text(headers, rows) if rows else ""
-        if csv_path == "-":
-            sys.stdout.write(text)
+    with collector_paused():  # as the table was built: many objects, none cyclic
+        if csv_path is not None:
+            text = compare_fmt.csv_text(headers, rows) if rows else ""
+        elif as_json:
+            text = compare_fmt.json_text(headers, rows)
         else:
-            atomic_write(csv_path, text)
-    elif as_json:
-        out(compare_fmt.json_text(headers, rows))
+            text = "\n".join(compare_fmt.md_lines(headers, rows) if as_md else compare_fmt.table_lines(headers, rows))
+    if csv_path is None:
+        if text:
+            out(text)
+    elif csv_path == "-":
+        sys.stdout.write(text)
     else:
-        lines = compare_fmt.md_lines(headers, rows) if as_md else compare_fmt.table_lines(headers, rows)
-        if lines:
-            out("\n".join(lines))
+        atomic_write(csv_path, text)

@@ -28,6 +28,7 @@ from ..store import links, store
 from ..store.filters import RunFilter
 from ..store.run import Run
 from ..store.select import select_many
+from ..util.gcpause import collector_paused
 from . import columns as colmod
 from .columns import ATTR, FLAG, Column
 from .compare_cells import (
@@ -224,7 +225,8 @@ def compare(ctx: Context, specs: Sequence[str], flt: RunFilter, opts: Options) -
     for name in (opts.min_col, opts.max_col):
         if name is not None and not name.strip():
             raise ColumnSpecError(name, "expected a column name")
-    return table(ctx, select_runs(ctx, specs, flt, opts.include_batch), opts)
+    with collector_paused():
+        return table(ctx, select_runs(ctx, specs, flt, opts.include_batch), opts)
 
 
 def table(ctx: Context, runs: list[Run], opts: Options) -> Table:
