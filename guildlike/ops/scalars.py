@@ -29,6 +29,9 @@ _DEFAULT_LINES = re.compile(
 )
 # How often the tee makes the series visible to readers (seconds).
 FLUSH_EVERY_S = 0.2
+# ... or once this much output waits (bytes): a run that prints fast has its values
+# parsed while it runs, not all at its end.
+FLUSH_BYTES = 16 * 1024
 
 
 def _expand(pattern: str) -> str:
@@ -122,7 +125,7 @@ def parse_lines(lines: list[str], spec: Any) -> dict[str, dict[str, Any]]:
 class SeriesTee:
     """Fed the run's output as it comes; appends its scalars to the run's series.
 
-    ``feed`` only keeps the bytes: every ``FLUSH_EVERY_S`` (and at the end)
+    ``feed`` only keeps the bytes: every ``FLUSH_EVERY_S`` or ``FLUSH_BYTES`` (and at the end)
     the complete lines so far are parsed at once and their scalars appended
     to the series, so ``runs info`` of a live run sees progress and the tee
     loop does not pay a parse and a write per line. A partial line waits for
@@ -136,6 +139,7 @@ class SeriesTee:
         self.chunks: dict[bool, list[bytes]] = {False: [], True: []}
         self.pending = {False: b"", True: b""}
         self.due = time.monotonic() + FLUSH_EVERY_S
+        self.waiting = 0  # bytes fed since the last parse
         # The same scalars as an event file, a batch at a time (with the tensorboard extra):
         # written while the run runs, so its end has none to write.
         self.events = None
@@ -149,7 +153,8 @@ class SeriesTee:
 
     def feed(self, data: bytes, err: bool) -> None:
         self.chunks[err].append(data)
-        if time.monotonic() >= self.due:
+        self.waiting += len(data)
+        if self.waiting >= FLUSH_BYTES or time.monotonic() >= self.due:
             self.process()
 
     def process(self, final: bool = False) -> None:
@@ -169,6 +174,7 @@ class SeriesTee:
         self.writer.flush()
         self._add_events()
         self.due = time.monotonic() + FLUSH_EVERY_S
+        self.waiting = 0
 
     def _add_events(self) -> None:
         points, self._points = self._points, []
