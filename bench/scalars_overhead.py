@@ -49,24 +49,14 @@ from guildlike.context import Context  # noqa: E402
 from guildlike.ops import process, scalars  # noqa: E402
 from guildlike.store import events  # noqa: E402
 
-SCRIPT = """
-import sys, time
-n, work_us = int(sys.argv[1]), int(sys.argv[2])
-for i in range(n):
-    if work_us:
-        end = time.perf_counter() + work_us / 1e6
-        while time.perf_counter() < end:
-            pass
-    if i % 10 == 0:
-        print(f"step: {i // 10}", flush=True)
-    print(f"loss: {1.0 / (i + 1)}", flush=True)
-"""
-
-# The same as an operation, with busy work per line (flags n and work_us).
+# The training script: n lines (flags of the operation, or arguments when run
+# directly by --in-process), with work_us of busy work before each.
 TRAIN = """
-import time
+import sys, time
 n = 10000
 work_us = 0
+if len(sys.argv) > 2:
+    n, work_us = int(sys.argv[1]), int(sys.argv[2])
 for i in range(n):
     if work_us:
         end = time.perf_counter() + work_us / 1e6
@@ -162,7 +152,7 @@ def main() -> None:
     base = Path(tempfile.mkdtemp(prefix="scalars-bench-"))
     try:
         script = base / "train.py"
-        script.write_text(SCRIPT)
+        script.write_text(TRAIN)
         ctx = Context(home=base, cwd=base)
         _time(ctx, base, script, args.n, True, args.work_us)  # warm-up (imports, page cache)
         plain, series, end, cpu_plain, cpu_series = [], [], [], [], []
