@@ -16,7 +16,7 @@ from ..store import links, scalar_index
 from ..store import run_scalars as run_scalars_mod
 from ..store.run import Run
 from ..store.series import Summary
-from ..util.timeutil import format_us, now_us
+from ..util.timeutil import format_many, format_us, now_us
 from .columns import ATTR, FLAG, SCALAR, Column
 
 
@@ -165,7 +165,7 @@ def _column(
         if name == "operation":
             return [r.op_name for r in runs]
         if name == "started":
-            return [format_us(r.started) for r in runs]
+            return format_many([r.started for r in runs])
         if name == "time":
             return [_duration(r) for r in runs]
         if name == "status":
