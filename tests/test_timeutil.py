@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from hypothesis import given, settings
@@ -19,21 +20,28 @@ ZONES = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Asia/Kathm
 CHANGES_S = [1772949600, 1774746000, 1775318400, 1791936000, 1792645200, 0]
 
 
-@pytest.fixture(params=ZONES)
-def zone(request: pytest.FixtureRequest) -> Iterator[str]:
-    if not hasattr(time, "tzset"):
-        pytest.skip("time.tzset is POSIX only")
+@contextmanager
+def _in_zone(name: str) -> Iterator[None]:
+    """The process's local time zone set to ``name`` (``TZ``), then put back."""
     old = os.environ.get("TZ")
-    os.environ["TZ"] = request.param
+    os.environ["TZ"] = name
     time.tzset()
     try:
-        yield request.param
+        yield
     finally:
         if old is None:
             os.environ.pop("TZ", None)
         else:
             os.environ["TZ"] = old
         time.tzset()
+
+
+@pytest.fixture(params=ZONES)
+def zone(request: pytest.FixtureRequest) -> Iterator[str]:
+    if not hasattr(time, "tzset"):
+        pytest.skip("time.tzset is POSIX only")
+    with _in_zone(request.param):
+        yield request.param
 
 
 def test_each_second_around_the_changes(zone: str) -> None:
@@ -47,18 +55,9 @@ def test_each_second_around_the_changes(zone: str) -> None:
     st.sampled_from([None, 0, True, False, 1.5e15, "x"]),
 ), max_size=40))
 def test_any_values(values: list[object]) -> None:
-    old = os.environ.get("TZ")
-    try:
-        for name in ZONES:
-            os.environ["TZ"] = name
-            time.tzset()
+    for name in ZONES:
+        with _in_zone(name):
             assert format_many(values) == [format_us(v) for v in values]
-    finally:
-        if old is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = old
-        time.tzset()
 
 
 def test_whole_hour_zones_take_the_fast_path(zone: str) -> None:
